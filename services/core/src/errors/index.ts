@@ -1,0 +1,2 @@
+export { SlbError, isSlbError } from './slb-error.js';
+export { ERROR_CODES, type ErrorCode, type ErrorCodeEntry } from './codes.js';

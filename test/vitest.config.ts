@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pkg = (name: string) => fileURLToPath(new URL(`../services/${name}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  root,
+  resolve: {
+    // Tests run the TypeScript sources of the workspace packages, not their dist/ builds.
+    alias: {
+      '@slb/core': pkg('core'),
+      '@slb/proxy': pkg('proxy'),
+      '@slb/health-scorer': pkg('health-scorer'),
+      '@slb/controller': pkg('controller'),
+      '@slb/alert-router': pkg('alert-router'),
+      '@slb/slbctl': pkg('slbctl'),
+    },
+  },
+  test: {
+    include: ['services/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/harness/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+  },
+});
