@@ -1,6 +1,9 @@
-/**
- * PLACEHOLDER until proto/ codegen lands: maps every topic to its event type.
- * (Replaced by generated types from proto/*.avsc.)
- */
-import type { TopicName } from '../topics/catalogue.js';
-export type TopicEvents = Record<TopicName, Record<string, unknown>>;
+export type { TopicEvents } from './generated.js';
+export * from './generated.js';
+export {
+  type ValidationIssue,
+  type EventCodec,
+  type RegistryCodecOptions,
+  validateEvent,
+  createRegistryCodec,
+} from './codec.js';
