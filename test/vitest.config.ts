@@ -8,14 +8,18 @@ export default defineConfig({
   root,
   resolve: {
     // Tests run the TypeScript sources of the workspace packages, not their dist/ builds.
-    alias: {
+    alias: [
+      // Pure modules import only the error registry, not the Kafka-laden core index.
+      { find: /^@slb\/core\/errors$/, replacement: fileURLToPath(new URL('../services/core/src/errors/index.ts', import.meta.url)) },
+      ...Object.entries({
       '@slb/core': pkg('core'),
       '@slb/proxy': pkg('proxy'),
       '@slb/health-scorer': pkg('health-scorer'),
       '@slb/controller': pkg('controller'),
       '@slb/alert-router': pkg('alert-router'),
       '@slb/slbctl': pkg('slbctl'),
-    },
+      }).map(([name, replacement]) => ({ find: new RegExp(`^${name}$`), replacement })),
+    ],
   },
   test: {
     include: ['services/*/src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { createBalancer } from './create-balancer.js';
+import { EndpointState } from './endpoint-state.js';
+import { NO_DATA_PENALTY, peakEwmaLoad } from './peak-ewma-picker.js';
+import { PeakEwma } from './peak-ewma.js';
+import { seededRandom } from './seeded-random.js';
+import type { Endpoint } from './types.js';
+
+describe('peak-sensitive EWMA', () => {
+  const TAU = 10_000;
+  const steps: { name: string; run: (e: PeakEwma) => void; at: number; expected: number }[] = [
+    { name: 'starts at the default RTT', run: () => {}, at: 0, expected: 30 },
+    { name: 'jumps to a slower observation at once', run: (e) => e.observe(200, 0), at: 0, expected: 200 },
+    { name: 'takes the first observation as is, even if faster', run: (e) => e.observe(5, 0), at: 0, expected: 5 },
+    {
+      name: 'blends a faster one by exp(-Δt/τ)',
+      run: (e) => {
+        e.observe(200, 0);
+        e.observe(100, TAU);
+      },
+      at: TAU,
+      expected: 200 * Math.exp(-1) + 100 * (1 - Math.exp(-1)),
+    },
+    {
+      name: 'barely moves on a faster one right after a peak',
+      run: (e) => {
+        e.observe(200, 0);
+        e.observe(10, 0);
+      },
+      at: 0,
+      expected: 200,
+    },
+    { name: 'decays towards zero while idle', run: (e) => e.observe(100, 0), at: TAU, expected: 100 * Math.exp(-1) },
+  ];
+  it.each(steps)('$name', ({ run, at, expected }) => {
+    const e = new PeakEwma(TAU, 30);
+    run(e);
+    expect(e.estimate(at)).toBeCloseTo(expected, 9);
+  });
+});
+
+describe('load = estimate × (in-flight + 1) / weight', () => {
+  const endpoint: Endpoint = { id: 'a', address: 'a', weight: 1 };
+  it('penalises an instance that has requests in flight but never answered', () => {
+    const s = new EndpointState(endpoint, undefined, 10_000, 30);
+    s.weight = 1;
+    expect(peakEwmaLoad(s, 0)).toBe(30);
+    s.inFlight = 2;
+    expect(peakEwmaLoad(s, 0)).toBe(NO_DATA_PENALTY + 2);
+    s.ewma.observe(40, 0);
+    expect(peakEwmaLoad(s, 0)).toBe(120);
+    s.weight = 0.5;
+    expect(peakEwmaLoad(s, 0)).toBe(240);
+  });
+});
+
+describe('peak-EWMA balancing', () => {
+  it('a slow instance loses share (closed loop, 1 ms between requests)', () => {
+    const latency: Record<string, number> = { fast1: 10, fast2: 12, slow: 200 };
+    const b = createBalancer({ kind: 'peak-ewma', slowStart: { windowMs: 0 } }, { random: seededRandom(2) });
+    b.setEndpoints(Object.keys(latency).map((id) => ({ id, address: id, weight: 1 })), 0);
+    const pending: { id: string; doneAt: number; start: number }[] = [];
+    const hits: Record<string, number> = {};
+    for (let t = 0; t < 20_000; t++) {
+      for (const p of pending.filter((x) => x.doneAt <= t)) b.onEnd(p.id, p.doneAt - p.start, true, t);
+      pending.splice(0, pending.length, ...pending.filter((x) => x.doneAt > t));
+      const e = b.pick({}, t)!;
+      b.onStart(e.id, t);
+      pending.push({ id: e.id, start: t, doneAt: t + latency[e.id]! });
+      hits[e.id] = (hits[e.id] ?? 0) + 1;
+    }
+    expect(hits.slow! / 20_000).toBeLessThan(0.05);
+    expect(hits.fast1! / 20_000).toBeGreaterThan(0.4);
+  });
+
+  it('a new instance gets one probe at a time until it answers', () => {
+    const b = createBalancer({ kind: 'peak-ewma', slowStart: { windowMs: 0 } }, { random: seededRandom(4) });
+    b.setEndpoints([{ id: 'old', address: 'old', weight: 1 }], 0);
+    b.onStart('old', 0);
+    b.onEnd('old', 50, true, 0);
+    b.setEndpoints([{ id: 'old', address: 'old', weight: 1 }, { id: 'new', address: 'new', weight: 1 }], 0);
+    let toNew = 0;
+    for (let i = 0; i < 100; i++) {
+      const e = b.pick({}, 1)!;
+      b.onStart(e.id, 1);
+      if (e.id === 'new') toNew++;
+    }
+    expect(toNew).toBe(1);
+  });
+
+  it('reports the estimate in the snapshot', () => {
+    const b = createBalancer({ kind: 'peak-ewma' }, { random: seededRandom(4) });
+    b.setEndpoints([{ id: 'a', address: 'a', weight: 1 }], 0);
+    b.onStart('a', 0);
+    b.onEnd('a', 80, true, 0);
+    expect(b.snapshot(0).endpoints[0]?.latencyEwmaMs).toBe(80);
+  });
+});

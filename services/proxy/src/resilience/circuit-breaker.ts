@@ -1,0 +1,104 @@
+import { ConfigCheck, isCount } from './config-check.js';
+
+/**
+ * Per-instance circuit breaking as in Envoy: not an open/half-open state machine but hard
+ * limits on what one instance may have outstanding. Past a limit the proxy answers 503 at
+ * once (with the reason) instead of queueing more work on an instance that is not keeping up.
+ * Usage figures come from the caller (its connection pool and in-flight counters).
+ */
+export interface BreakerLimits {
+  readonly maxConnections: number;
+  readonly maxPending: number;
+  readonly maxInFlight: number;
+}
+
+/** Envoy's defaults (1024 each). */
+export const DEFAULT_BREAKER_LIMITS: BreakerLimits = Object.freeze({ maxConnections: 1024, maxPending: 1024, maxInFlight: 1024 });
+
+export function resolveBreakerLimits(raw: Partial<BreakerLimits> = {}): BreakerLimits {
+  const c = new ConfigCheck('circuit breaker limits');
+  const d = DEFAULT_BREAKER_LIMITS;
+  const out = Object.freeze({
+    maxConnections: c.number('maxConnections', raw.maxConnections, d.maxConnections, isCount, 'an integer >= 0'),
+    maxPending: c.number('maxPending', raw.maxPending, d.maxPending, isCount, 'an integer >= 0'),
+    maxInFlight: c.number('maxInFlight', raw.maxInFlight, d.maxInFlight, isCount, 'an integer >= 0'),
+  });
+  c.done();
+  return out;
+}
+
+export interface InstanceUsage {
+  /** Open connections to the instance. */
+  readonly connections: number;
+  /** Requests waiting for a connection. */
+  readonly pending: number;
+  /** Requests sent and not yet answered. */
+  readonly inFlight: number;
+}
+
+export type BreakerLimit = 'max-connections' | 'max-pending' | 'max-in-flight';
+
+export type Admission =
+  | { readonly admitted: true }
+  | { readonly admitted: false; readonly limit: BreakerLimit; readonly current: number; readonly max: number; readonly reason: string };
+
+/**
+ * Whether one more request may go to `id`. In-flight is the limit that protects the instance;
+ * pending bounds the queue in front of it. The connection limit itself is enforced by the
+ * pool (it opens no more); a request that would need a new connection then waits as pending,
+ * so it is refused for connections only when no waiting is allowed (maxPending = 0).
+ */
+export function admit(id: string, usage: InstanceUsage, limits: BreakerLimits): Admission {
+  const deny = (limit: BreakerLimit, current: number, max: number, what: string): Admission => ({
+    admitted: false,
+    limit,
+    current,
+    max,
+    reason: `instance ${id} is at its ${what} limit (${current}/${max})`,
+  });
+  if (usage.inFlight >= limits.maxInFlight) return deny('max-in-flight', usage.inFlight, limits.maxInFlight, 'in-flight requests');
+  // The request waits when others already wait, or when every connection is busy and the
+  // pool may open no more.
+  const atConnectionLimit = usage.inFlight >= usage.connections && usage.connections >= limits.maxConnections;
+  const wouldWait = usage.pending > 0 || atConnectionLimit;
+  if (wouldWait && usage.pending >= limits.maxPending) {
+    return usage.pending === 0
+      ? deny('max-connections', usage.connections, limits.maxConnections, 'connections')
+      : deny('max-pending', usage.pending, limits.maxPending, 'pending requests');
+  }
+  return { admitted: true };
+}
+
+/**
+ * Remembers which instances are over a limit, so metrics can show breaker state and logs can
+ * say when one opened or closed. `observe` returns the transition, if any.
+ */
+export class BreakerBoard {
+  private readonly open = new Map<string, BreakerLimit>();
+
+  observe(id: string, admission: Admission): 'opened' | 'closed' | undefined {
+    const wasOpen = this.open.has(id);
+    if (!admission.admitted) {
+      this.open.set(id, admission.limit);
+      return wasOpen ? undefined : 'opened';
+    }
+    if (wasOpen) {
+      this.open.delete(id);
+      return 'closed';
+    }
+    return undefined;
+  }
+
+  isOpen(id: string): boolean {
+    return this.open.has(id);
+  }
+
+  /** Instances currently over a limit, and which limit. */
+  openBreakers(): ReadonlyMap<string, BreakerLimit> {
+    return this.open;
+  }
+
+  forget(id: string): void {
+    this.open.delete(id);
+  }
+}
