@@ -1,5 +1,5 @@
 import { Kafka, logLevel, ConfigResourceTypes } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTopics, TOPIC_NAMES, TOPICS } from '@slb/core';
 import { testKafka, uniqueName } from '../support/kafka.js';
 
@@ -27,6 +27,14 @@ describe('ensureTopics against the real broker', () => {
       validateOnly: false,
       resources: [{ type: ConfigResourceTypes.TOPIC, name: `${prefix}alerts`, configEntries: [{ name: 'retention.ms', value: '1000' }] }],
     });
+    // alterConfigs returns before every broker view reflects the change; wait until it does.
+    await vi.waitFor(async () => {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: `${prefix}alerts`, configNames: ['retention.ms'] }],
+      });
+      expect(described.resources[0]?.configEntries[0]?.configValue).toBe('1000');
+    }, { timeout: 15_000, interval: 200 });
     const third = await ensureTopics(admin, { prefix });
     expect(third.drift).toEqual([{ topic: `${prefix}alerts`, setting: 'retention.ms', expected: '2592000000', actual: '1000' }]);
   });

@@ -4,7 +4,9 @@
  * Used by `kafka-management.sh init-topics`, the services' start-up check and the tests.
  */
 import type { Admin } from 'kafkajs';
-import { ConfigResourceTypes } from 'kafkajs';
+// kafkajs is CommonJS and Node's ESM loader cannot see ConfigResourceTypes as a named export.
+import kafkajs from 'kafkajs';
+const { ConfigResourceTypes } = kafkajs;
 import { TOPICS, TOPIC_NAMES, topicConfigEntries, type TopicName, type TopicSpec } from './catalogue.js';
 
 export interface TopicDrift {
