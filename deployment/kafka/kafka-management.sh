@@ -538,6 +538,7 @@ Usage: $SELF COMMAND [ARGS]
   start                         start Kafka $KAFKA_VERSION (KRaft) and the schema registry, wait until both answer
   stop                          stop both and wait until they have exited
   restart                       stop, then start
+  fetch                         resolve the Kafka and registry jars from Maven Central (start does it too)
   status                        is each one up? (exit 1 when either is down)
   init-topics [--prefix P]      create the topic catalogue; report drift (exit 3 on drift)
   topics                        list topics
@@ -558,6 +559,7 @@ main() {
   local command=${1:-help}
   (($# > 0)) && shift
   case $command in
+    fetch) ensure_jars && echo "Kafka $KAFKA_VERSION: $KAFKA_LIB" && echo "Registry $APICURIO_VERSION: $REGISTRY_LIB" ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
     restart) cmd_stop && cmd_start ;;
