@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { createServiceState, decide } from '../decisions/decide.js';
+import { decisionPolicy } from '../decisions/decision-policy.js';
+import { createAlertBook, DEFAULT_ALERT_POLICY, updateAlerts, type AlertUpdate } from './alert-book.js';
+import { configSignal, consumerLagSignal, decisionSignals, metricSignals, proxyStaleSignals } from './conditions.js';
+import { ALERT_TYPES, type AlertBookState, type AlertEvent, type AlertSignal, type AlertType } from './types.js';
+
+const T0 = 1_800_000_000_000;
+const HOLD = DEFAULT_ALERT_POLICY.resolveHoldMs;
+
+function signal(type: AlertType, active: boolean, subject: string | null = null): AlertSignal {
+  return { type, serviceId: 'svc', subject, active, summary: `${type} ${active ? 'on' : 'off'}` };
+}
+
+/** Feeds a timeline of updates through the machine and collects every event. */
+function run(timeline: ReadonlyArray<readonly [atMs: number, update: AlertUpdate]>): { events: AlertEvent[]; state: AlertBookState } {
+  let state = createAlertBook();
+  const events: AlertEvent[] = [];
+  for (const [at, update] of timeline) {
+    const r = updateAlerts(state, update, T0 + at);
+    state = r.state;
+    events.push(...r.events);
+  }
+  return { events, state };
+}
+
+const on = (type: AlertType, subject: string | null = null): AlertUpdate => ({ signals: [signal(type, true, subject)] });
+const off = (type: AlertType, subject: string | null = null): AlertUpdate => ({ signals: [signal(type, false, subject)] });
+const tick: AlertUpdate = { signals: [] };
+
+describe('alert state machine', () => {
+  it.each(ALERT_TYPES.filter((t) => t !== 'CONFIG_REJECTED'))('%s fires once while the condition holds and resolves after the hold', (type) => {
+    const { events, state } = run([
+      [0, on(type)],
+      [1_000, on(type)],
+      [2_000, on(type)],
+      [3_000, off(type)],
+      [3_000 + HOLD - 1, tick],
+      [3_000 + HOLD, tick],
+      [3_000 + HOLD + 5_000, off(type)],
+    ]);
+    expect(events.map((e) => [e.status, e.atMs - T0])).toEqual([
+      ['firing', 0],
+      ['resolved', 3_000 + HOLD],
+    ]);
+    expect(events[0]?.dedupKey).toBe(events[1]?.dedupKey);
+    expect(events[1]).toMatchObject({ startsAtMs: T0, endsAtMs: T0 + 3_000 + HOLD });
+    expect(state.firing.size).toBe(0);
+  });
+
+  it('keeps firing, without a new event, when the condition returns during the hold', () => {
+    const { events } = run([
+      [0, on('SERVICE_DEGRADED')],
+      [1_000, off('SERVICE_DEGRADED')],
+      [1_000 + HOLD / 2, on('SERVICE_DEGRADED')], // back before the hold ran out
+      [1_000 + HOLD + 1, tick], // the old hold would have ended here
+      [2_000 + HOLD, off('SERVICE_DEGRADED')],
+      [2_000 + 2 * HOLD, tick],
+    ]);
+    expect(events.map((e) => [e.status, e.atMs - T0])).toEqual([
+      ['firing', 0],
+      ['resolved', 2_000 + 2 * HOLD],
+    ]);
+  });
+
+  it('fires again after a resolve, as a new incident with the same dedup key', () => {
+    const { events } = run([
+      [0, on('ERROR_RATE_HIGH')],
+      [1, off('ERROR_RATE_HIGH')],
+      [1 + HOLD, tick],
+      [2 + HOLD, on('ERROR_RATE_HIGH')],
+    ]);
+    expect(events.map((e) => e.status)).toEqual(['firing', 'resolved', 'firing']);
+    expect(new Set(events.map((e) => e.dedupKey)).size).toBe(1);
+    expect(events.map((e) => e.sequence)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps subjects apart: one alert per instance', () => {
+    const { events } = run([
+      [0, { signals: [signal('INSTANCE_EJECTED', true, 'i1'), signal('INSTANCE_EJECTED', true, 'i2')] }],
+      [1_000, { signals: [signal('INSTANCE_EJECTED', true, 'i1'), signal('INSTANCE_EJECTED', true, 'i2')] }],
+    ]);
+    expect(events.map((e) => e.dedupKey)).toEqual(['INSTANCE_EJECTED/svc/i1', 'INSTANCE_EJECTED/svc/i2']);
+  });
+
+  it('treats a subject missing from a complete scope as cleared', () => {
+    const scope = { serviceId: 'svc', types: ['INSTANCE_EJECTED'] as AlertType[] };
+    const { events } = run([
+      [0, { signals: [signal('INSTANCE_EJECTED', true, 'i1')], scopes: [scope] }],
+      [1_000, { signals: [], scopes: [scope] }],
+      [1_000 + HOLD, tick],
+    ]);
+    expect(events.map((e) => [e.status, e.subject])).toEqual([
+      ['firing', 'i1'],
+      ['resolved', 'i1'],
+    ]);
+  });
+
+  it('resolves CONFIG_REJECTED as soon as a later version is accepted', () => {
+    const { events } = run([
+      [0, { signals: [configSignal({ key: 'svc', version: 7, accepted: false, reason: 'empty instance list' })] }],
+      [500, { signals: [configSignal({ key: 'svc', version: 8, accepted: false, reason: 'bad timeout' })] }],
+      [1_000, { signals: [configSignal({ key: 'svc', version: 9, accepted: true })] }],
+    ]);
+    expect(events.map((e) => [e.type, e.status, e.atMs - T0])).toEqual([
+      ['CONFIG_REJECTED', 'firing', 0],
+      ['CONFIG_REJECTED', 'resolved', 1_000],
+    ]);
+    expect(events[0]?.summary).toContain('empty instance list');
+  });
+});
+
+describe('alert conditions', () => {
+  it('derive INSTANCE_EJECTED, SERVICE_DEGRADED and NO_HEALTHY_INSTANCES from decisions, then resolve on recovery', () => {
+    let s = createServiceState('svc', decisionPolicy({ minEjectionMs: 0, returnAfterWindows: 1 }));
+    let book = createAlertBook();
+    const events: AlertEvent[] = [];
+    const names = ['a', 'b', 'c', 'd'];
+    const feed = (k: number, scores: Record<string, number>): void => {
+      const now = T0 + k * 1_000;
+      const r = decide(s, { scores: names.map((n) => ({ instanceId: n, score: scores[n] ?? 0.95, windowStartMs: now - 1_000, windowEndMs: now })) }, now);
+      s = r.state;
+      const { signals, scope } = decisionSignals(r.state.lastDecision ?? (r.decision as never));
+      const u = updateAlerts(book, { signals, scopes: [scope] }, now);
+      book = u.state;
+      events.push(...u.events);
+    };
+    for (let k = 1; k <= 5; k += 1) feed(k, { a: 0.05 }); // a ejected at k=2, fires once
+    for (let k = 6; k <= 10; k += 1) feed(k, { a: 0, b: 0, c: 0, d: 0 }); // everything down
+    for (let k = 11; k <= 80; k += 1) feed(k, {}); // recovery
+    const fired = events.filter((e) => e.status === 'firing').map((e) => e.dedupKey);
+    const resolved = events.filter((e) => e.status === 'resolved').map((e) => e.dedupKey);
+    expect(fired.sort()).toEqual(['INSTANCE_EJECTED/svc/a', 'INSTANCE_EJECTED/svc/b', 'NO_HEALTHY_INSTANCES/svc/-', 'SERVICE_DEGRADED/svc/-']);
+    expect(resolved.sort()).toEqual(fired.sort());
+    expect(events.find((e) => e.type === 'INSTANCE_EJECTED')?.evidence).toMatchObject({ instance: { instanceId: 'a', score: 0.05 } });
+  });
+
+  it.each([
+    // [requests, errorRate, p95, slo, expected active types]
+    [1_000, 0.2, 50, 100, ['ERROR_RATE_HIGH']],
+    [1_000, 0.01, 150, 100, ['LATENCY_SLO_BREACH']],
+    [1_000, 0.01, 150, null, []],
+    [5, 0.9, 500, 100, null], // too little traffic: no opinion either way
+  ] as const)('metric signals: %i requests, %d errors, p95 %d, slo %s', (requests, errorRate, p95Ms, sloP95Ms, expected) => {
+    const signals = metricSignals({ serviceId: 'svc', windowStartMs: 0, windowEndMs: 5_000, requests, errorRate, p95Ms }, { sloP95Ms, errorRateHigh: 0.05, minRequests: 20 });
+    if (expected === null) expect(signals).toEqual([]);
+    else expect(signals.filter((x) => x.active).map((x) => x.type)).toEqual(expected);
+  });
+
+  it.each([
+    // [applied version, ms since publication, stale]
+    [5, 60_000, false],
+    [4, 1_000, false], // within the grace
+    [4, 10_001, true],
+    [null, 10_001, true],
+  ] as const)('PROXY_STALE: applied %s, published %i ms ago -> %s', (appliedVersion, ago, stale) => {
+    const { signals } = proxyStaleSignals({ key: 'svc', version: 5, publishedAtMs: T0 }, [{ proxyId: 'p1', appliedVersion }], 10_000, T0 + ago);
+    expect(signals[0]).toMatchObject({ type: 'PROXY_STALE', subject: 'p1', active: stale });
+  });
+
+  it('CONSUMER_LAG per group and partition', () => {
+    const s = consumerLagSignal({ groupId: 'controller', topic: 'health-scores', partition: 2, lag: 5_000 }, 1_000);
+    expect(s).toMatchObject({ type: 'CONSUMER_LAG', serviceId: '_global', subject: 'controller/health-scores/2', active: true });
+    expect(consumerLagSignal({ groupId: 'g', topic: 't', partition: 0, lag: 10 }, 1_000).active).toBe(false);
+  });
+});

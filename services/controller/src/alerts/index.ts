@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './alert-book.js';
+export * from './conditions.js';

@@ -1,0 +1,318 @@
+import { describe, expect, it } from 'vitest';
+import { createServiceState, decide } from './decide.js';
+import { DEFAULT_DECISION_POLICY, decisionPolicy, type DecisionPolicy } from './decision-policy.js';
+import type { DecideResult, InstanceScoreInput, RoutingDecision, ServiceDecisionState } from './types.js';
+
+const T0 = 1_800_000_000_000;
+const STEP = 1_000; // one scoring window per second
+
+/** Deterministic PRNG (mulberry32) so property loops are reproducible from their seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** A scripted clock and a service driven one window at a time. */
+class Driver {
+  state: ServiceDecisionState;
+  now = T0;
+  window = 0;
+  readonly decisions: RoutingDecision[] = [];
+  readonly results: DecideResult[] = [];
+
+  constructor(policy: Partial<DecisionPolicy> = {}, serviceId = 'svc') {
+    this.state = createServiceState(serviceId, decisionPolicy(policy));
+  }
+
+  step(scores: Record<string, number>, instances?: readonly string[]): DecideResult {
+    this.now += STEP;
+    this.window += 1;
+    const input: InstanceScoreInput[] = Object.entries(scores).map(([instanceId, score]) => ({
+      instanceId,
+      score,
+      windowStartMs: this.now - STEP,
+      windowEndMs: this.now,
+      components: { success: { value: score } },
+      sources: [{ topic: 'health-scores', partition: 0, offset: String(this.window) }],
+    }));
+    const r = decide(this.state, instances === undefined ? { scores: input } : { scores: input, instances }, this.now);
+    this.state = r.state;
+    this.results.push(r);
+    if (r.decision !== null) this.decisions.push(r.decision);
+    return r;
+  }
+
+  route(id: string) {
+    return this.state.lastDecision?.instances.find((i) => i.instanceId === id);
+  }
+}
+
+const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `i${String(i).padStart(2, '0')}`);
+const all = (names: readonly string[], score: number): Record<string, number> => Object.fromEntries(names.map((n) => [n, score]));
+
+describe('hysteresis: flapping input does not flap the output', () => {
+  it.each([
+    // [case, first scores, then repeated forever, ejected at the end]
+    ['around the eject threshold (never two bad windows in a row)', [], [0.2, 0.8], false],
+    ['between the thresholds after an ejection', [0.1, 0.1], [0.6, 0.65, 0.55], true],
+    ['across both thresholds, alternating', [], [0.35, 0.75], false],
+    ['good-good-bad pattern', [], [0.95, 0.95, 0.3], false],
+  ] as const)('%s', (_name, prefix, cycle, ejectedAtEnd) => {
+    const d = new Driver();
+    const names = ids(5);
+    const ejectionChanges: string[] = [];
+    const weights: number[] = [];
+    for (let k = 0; k < 60; k += 1) {
+      const flapping = k < prefix.length ? (prefix[k] as number) : (cycle[(k - prefix.length) % cycle.length] as number);
+      const r = d.step({ ...all(names.slice(1), 0.95), i00: flapping });
+      for (const c of r.changes) if ((c.kind === 'ejected' || c.kind === 'returned') && c.instanceId === 'i00') ejectionChanges.push(c.kind);
+      weights.push(d.route('i00')?.weight ?? Number.NaN);
+    }
+    expect(d.route('i00')?.ejected).toBe(ejectedAtEnd);
+    expect(ejectionChanges.length).toBeLessThanOrEqual(1);
+    // After settling (10 windows), the published weight stays put.
+    const settled = weights.slice(10);
+    expect(new Set(settled).size).toBe(1);
+  });
+
+  it('changes weights at most a few times while a score oscillates for a minute', () => {
+    const d = new Driver();
+    const names = ids(4);
+    let weightChanges = 0;
+    for (let k = 0; k < 60; k += 1) {
+      const r = d.step({ ...all(names.slice(1), 0.95), i00: k % 2 === 0 ? 0.45 : 0.85 });
+      weightChanges += r.changes.filter((c) => c.kind === 'weight' && c.instanceId === 'i00').length;
+    }
+    expect(weightChanges).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('max-ejection percentage', () => {
+  it('is never exceeded over many seeded random runs (membership, policy and scores vary)', () => {
+    for (let seed = 1; seed <= 300; seed += 1) {
+      const rand = rng(seed);
+      const pct = Math.floor(rand() * 101);
+      const d = new Driver({ maxEjectionPercent: pct, ejectAfterWindows: 1 + Math.floor(rand() * 2), minEjectionMs: 0, returnAfterWindows: 1 });
+      let names = ids(1 + Math.floor(rand() * 30));
+      for (let k = 0; k < 40; k += 1) {
+        if (rand() < 0.1) names = ids(1 + Math.floor(rand() * 30)); // the fleet grows or shrinks
+        const badShare = rand();
+        const scores = Object.fromEntries(names.map((n) => [n, rand() < badShare ? rand() * 0.3 : 0.5 + rand() * 0.5]));
+        const r = d.step(scores, names);
+        const decision = r.decision ?? d.state.lastDecision;
+        if (decision === null) continue;
+        const ejected = decision.instances.filter((i) => i.ejected).length;
+        const limit = Math.floor((decision.instances.length * pct) / 100);
+        if (ejected > limit) throw new Error(`seed ${seed} step ${k}: ${ejected} ejected of ${decision.instances.length} at ${pct} %`);
+        expect(decision.evidence.maxEjectable).toBe(limit);
+      }
+    }
+  });
+
+  it('ejects the worst first and defers the rest with the reason in the evidence', () => {
+    const d = new Driver({ maxEjectionPercent: 20 }); // 10 instances -> at most 2
+    const names = ids(10);
+    const scores = { ...all(names, 0.95), i00: 0.3, i01: 0.05, i02: 0.1, i03: 0.2 };
+    d.step(scores);
+    const r = d.step(scores);
+    expect(r.decision?.instances.filter((i) => i.ejected).map((i) => i.instanceId)).toEqual(['i01', 'i02']);
+    const deferred = r.decision?.evidence.instances.filter((e) => e.ejectionDeferred).map((e) => e.instanceId);
+    expect(deferred).toEqual(['i00', 'i03']);
+    expect(r.decision?.evidence.reasons.some((x) => x.includes('deferred'))).toBe(true);
+  });
+
+  it('returns instances when the fleet shrinks below the budget', () => {
+    const d = new Driver({ maxEjectionPercent: 50 });
+    const names = ids(4);
+    const scores = { ...all(names, 0.95), i00: 0.1, i01: 0.2 };
+    d.step(scores);
+    d.step(scores);
+    expect(d.state.lastDecision?.instances.filter((i) => i.ejected)).toHaveLength(2);
+    const r = d.step({ i00: 0.1, i01: 0.2, i02: 0.95 }, ['i00', 'i01', 'i02']); // 3 instances -> max 1
+    expect(r.decision?.instances.filter((i) => i.ejected).map((i) => i.instanceId)).toEqual(['i00']);
+    expect(r.changes.find((c) => c.kind === 'returned')?.instanceId).toBe('i01');
+  });
+});
+
+describe('panic', () => {
+  it('engages below the healthy fraction and releases only above the higher one', () => {
+    const d = new Driver({ maxEjectionPercent: 30, panicBelowHealthyFraction: 0.5, panicReleaseHealthyFraction: 0.7 });
+    const names = ids(10);
+    const withBad = (bad: number) => Object.fromEntries(names.map((n, i) => [n, i < bad ? 0.1 : 0.95]));
+    const table: Array<[bad: number, panic: boolean]> = [
+      [0, false],
+      [4, false], // 6 of 10 healthy
+      [6, true], // 4 of 10 healthy (< 50 %): engage
+      [4, true], // 6 of 10 (< 70 %): still in panic, no flap back
+      [5, true],
+      [3, false], // 7 of 10 healthy (the 3 bad ones are ejected): release
+      [4, false], // 6 of 10 again: above the engage line, so no flap back into panic
+    ];
+    for (const [bad, panic] of table) {
+      d.step(withBad(bad));
+      expect({ bad, panic: d.state.panic }).toEqual({ bad, panic });
+    }
+    // Recovery: scores all good; ejected ones return (slow start) and count as healthy again.
+    for (let k = 0; k < 20; k += 1) d.step(withBad(0));
+    expect(d.state.panic).toBe(false);
+    expect(d.state.lastDecision?.instances.filter((i) => i.ejected)).toEqual([]);
+    const kinds = d.results.flatMap((r) => r.changes.map((c) => c.kind));
+    expect(kinds.filter((k) => k === 'panic-engaged')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'panic-released')).toHaveLength(1);
+    expect(d.decisions.find((x) => x.panic)?.evidence.reasons.some((r) => r.startsWith('panic'))).toBe(true);
+  });
+
+  it('reports no healthy instance when all fail', () => {
+    const d = new Driver();
+    d.step(all(ids(3), 0.95));
+    const r = d.step(all(ids(3), 0));
+    expect(r.decision?.panic).toBe(true);
+    expect(r.decision?.evidence.healthy).toBe(0);
+  });
+});
+
+describe('slow start and damping', () => {
+  it('ramps a returning instance from the floor to full weight over slowStartMs', () => {
+    const policy = { minEjectionMs: 3_000, slowStartMs: 10_000, slowStartFloor: 0.1, returnAfterWindows: 2, maxWeightStep: 0.25 };
+    const d = new Driver(policy);
+    const names = ids(4);
+    d.step({ ...all(names, 0.95), i00: 0.1 });
+    d.step({ ...all(names, 0.95), i00: 0.1 });
+    expect(d.route('i00')?.ejected).toBe(true);
+    let returnedAt: number | null = null;
+    const ramp: Array<[number, number]> = [];
+    for (let k = 0; k < 25; k += 1) {
+      const r = d.step(all(names, 0.95));
+      if (r.changes.some((c) => c.kind === 'returned' && c.instanceId === 'i00')) returnedAt = d.now;
+      if (returnedAt !== null) ramp.push([d.now - returnedAt, d.route('i00')?.weight ?? Number.NaN]);
+    }
+    expect(returnedAt).not.toBeNull();
+    expect(ramp[0]).toEqual([0, 0.1]); // enters at the floor
+    for (const [elapsed, weight] of ramp) {
+      const cap = elapsed >= 10_000 ? 1 : 0.1 + 0.9 * (elapsed / 10_000);
+      expect(weight).toBeLessThanOrEqual(cap + 1e-12);
+    }
+    for (let k = 1; k < ramp.length; k += 1) expect((ramp[k] as [number, number])[1]).toBeGreaterThanOrEqual((ramp[k - 1] as [number, number])[1]);
+    expect(ramp.at(-1)?.[1]).toBe(1);
+    expect(d.route('i00')?.slowStart).toBeNull();
+    const mid = d.decisions.find((x) => x.instances.some((i) => i.instanceId === 'i00' && i.slowStart !== null));
+    expect(mid?.instances.find((i) => i.instanceId === 'i00')?.slowStart).toEqual({ startedAtMs: returnedAt, endsAtMs: (returnedAt as number) + 10_000 });
+  });
+
+  it('starts an instance that joins a running service in slow start', () => {
+    const d = new Driver();
+    d.step(all(ids(3), 0.95));
+    const r = d.step(all(ids(4), 0.95));
+    expect(r.changes.find((c) => c.kind === 'added')?.instanceId).toBe('i03');
+    expect(d.route('i03')).toMatchObject({ weight: DEFAULT_DECISION_POLICY.slowStartFloor, ejected: false });
+    expect(d.route('i03')?.slowStart).not.toBeNull();
+  });
+
+  it('never moves a weight more than maxWeightStep per decision, ejections aside (seeded random scores)', () => {
+    for (let seed = 1; seed <= 100; seed += 1) {
+      const rand = rng(seed * 7919);
+      const maxWeightStep = 0.05 + rand() * 0.4;
+      const d = new Driver({ maxWeightStep, minWeightChange: 0, minEjectionMs: 0 });
+      const names = ids(2 + Math.floor(rand() * 10));
+      let before = new Map<string, number>();
+      for (let k = 0; k < 50; k += 1) {
+        const r = d.step(Object.fromEntries(names.map((n) => [n, rand()])));
+        const ejectedNow = new Set(r.changes.filter((c) => c.kind === 'ejected').map((c) => c.instanceId));
+        for (const route of d.state.lastDecision?.instances ?? []) {
+          const prev = before.get(route.instanceId);
+          if (prev === undefined || ejectedNow.has(route.instanceId)) continue;
+          expect(Math.abs(route.weight - prev)).toBeLessThanOrEqual(maxWeightStep + 1e-12);
+        }
+        before = new Map((d.state.lastDecision?.instances ?? []).map((i) => [i.instanceId, i.weight]));
+      }
+    }
+  });
+
+  it('moves a slow instance\'s weight down step by step, then ejects it', () => {
+    const d = new Driver({ ejectAfterWindows: 4 });
+    const names = ids(4);
+    d.step(all(names, 0.95));
+    const seen: number[] = [];
+    for (let k = 0; k < 4; k += 1) {
+      d.step({ ...all(names, 0.95), i00: 0.25 });
+      seen.push(d.route('i00')?.weight ?? Number.NaN);
+    }
+    expect(seen.slice(0, 3)).toEqual([0.75, 0.5, 0.2777777777777778]);
+    expect(seen[3]).toBe(0);
+    expect(d.route('i00')?.ejected).toBe(true);
+  });
+});
+
+describe('versions, expiry and evidence', () => {
+  it('versions strictly increase, also when the clock stalls or steps back', () => {
+    const d = new Driver();
+    const names = ids(3);
+    const times = [0, 0, 0, -5_000, 1, 60_000];
+    let last = 0;
+    for (const [k, t] of times.entries()) {
+      d.now = T0 + t - STEP;
+      const r = d.step({ ...all(names, 0.95), i00: k % 2 === 0 ? 0.1 : 0.95 });
+      const v = r.decision?.version ?? d.state.version;
+      expect(v).toBeGreaterThanOrEqual(last);
+      if (r.decision !== null) {
+        expect(r.decision.version).toBeGreaterThan(last);
+        expect(r.decision.previousVersion).toBe(last);
+      }
+      last = v;
+    }
+    // A controller taking over with no state still issues a version above the old ones.
+    const fresh = decide(createServiceState('svc'), { scores: [] , instances: names }, d.now + 1);
+    expect(fresh.decision?.version).toBeGreaterThan(last);
+  });
+
+  it('publishes nothing while nothing changes, then refreshes before expiry', () => {
+    const d = new Driver({ refreshAfterMs: 5_000, decisionTtlMs: 15_000 });
+    const names = ids(3);
+    const first = d.step(all(names, 0.95));
+    expect(first.decision?.expiresAtMs).toBe(d.now + 15_000);
+    const published: Array<string | null> = [];
+    for (let k = 0; k < 10; k += 1) published.push(d.step(all(names, 0.95)).decision === null ? null : 'refresh');
+    expect(published).toEqual([null, null, null, null, 'refresh', null, null, null, null, 'refresh']);
+    expect(d.results.at(-1)?.changes.map((c) => c.kind)).toEqual(['refresh']);
+  });
+
+  it('applies a replayed window once', () => {
+    const names = ids(3);
+    const score = (w: number): InstanceScoreInput[] => names.map((n) => ({ instanceId: n, score: n === 'i00' ? 0.1 : 0.95, windowStartMs: w - STEP, windowEndMs: w }));
+    let s = createServiceState('svc', decisionPolicy({ ejectAfterWindows: 2 }));
+    for (let k = 0; k < 5; k += 1) s = decide(s, { scores: score(T0) }, T0 + k).state; // the same window five times
+    expect(s.instances.get('i00')).toMatchObject({ windowsBelowEject: 1, ejected: false });
+    s = decide(s, { scores: score(T0 + STEP) }, T0 + STEP).state;
+    expect(s.instances.get('i00')?.ejected).toBe(true);
+  });
+
+  it('records the evidence behind an ejection: score, components, windows, source offsets', () => {
+    const d = new Driver();
+    const names = ids(3);
+    d.step({ ...all(names, 0.95), i01: 0.1 });
+    const r = d.step({ ...all(names, 0.95), i01: 0.1 });
+    const ejected = r.changes.find((c) => c.kind === 'ejected');
+    expect(ejected).toMatchObject({ instanceId: 'i01', before: expect.any(Number), after: 0 });
+    expect(ejected?.reason).toContain('2 windows below 0.4');
+    const ev = r.decision?.evidence.instances.find((e) => e.instanceId === 'i01');
+    expect(ev).toMatchObject({
+      score: 0.1,
+      windowStartMs: d.now - STEP,
+      windowEndMs: d.now,
+      components: { success: { value: 0.1 } },
+      sources: [{ topic: 'health-scores', partition: 0, offset: '2' }],
+      windowsBelowEject: 2,
+    });
+  });
+
+  it('rejects an inconsistent policy', () => {
+    expect(() => decisionPolicy({ ejectBelow: 0.8, returnAbove: 0.7 })).toThrowError(expect.objectContaining({ code: 'SLB_POLICY_INVALID' }));
+    expect(() => decisionPolicy({ panicBelowHealthyFraction: 0.7, panicReleaseHealthyFraction: 0.5 })).toThrow(/panicReleaseHealthyFraction/);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './decision-policy.js';
+export * from './decide.js';

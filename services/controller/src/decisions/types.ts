@@ -1,0 +1,152 @@
+/**
+ * Plain shapes of the decision stage. They mirror the Avro records in proto/ (health-scores in,
+ * routing-decisions out) closely but are owned here; the Kafka adapter maps to and from them.
+ */
+import type { DecisionPolicy } from './decision-policy.js';
+
+export interface SourceOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/** One instance's health score for one window, as the scorer published it. */
+export interface InstanceScoreInput {
+  readonly instanceId: string;
+  /** In [0, 1]. */
+  readonly score: number;
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  /** The scorer's named components with their inputs, passed through untouched as evidence. */
+  readonly components?: unknown;
+  readonly reasons?: readonly string[];
+  /** Offsets of the health-scores record (and, through it, of the metrics it came from). */
+  readonly sources?: readonly SourceOffset[];
+}
+
+export interface DecisionInputs {
+  readonly scores: readonly InstanceScoreInput[];
+  /**
+   * The configured instance list, when known: authoritative membership (instances not in it
+   * are dropped, new ones added in slow start). Without it, membership is whatever has scores.
+   */
+  readonly instances?: readonly string[];
+  /** A new policy from config-updates; it replaces the state's policy from this step on. */
+  readonly policy?: DecisionPolicy;
+}
+
+export interface SlowStart {
+  readonly startedAtMs: number;
+  readonly endsAtMs: number;
+}
+
+/** What a proxy applies for one instance. */
+export interface InstanceRoute {
+  readonly instanceId: string;
+  /** In [0, 1], relative to the other instances; 0 when ejected. */
+  readonly weight: number;
+  readonly ejected: boolean;
+  readonly slowStart: SlowStart | null;
+}
+
+export interface InstanceEvidence {
+  readonly instanceId: string;
+  readonly score: number | null;
+  readonly windowStartMs: number | null;
+  readonly windowEndMs: number | null;
+  readonly components: unknown;
+  readonly reasons: readonly string[];
+  readonly sources: readonly SourceOffset[];
+  /** Consecutive windows below the eject threshold / at or above the return threshold. */
+  readonly windowsBelowEject: number;
+  readonly windowsAboveReturn: number;
+  /** Wanted ejection but the max-ejection budget was used up. */
+  readonly ejectionDeferred: boolean;
+}
+
+export interface DecisionEvidence {
+  readonly instances: readonly InstanceEvidence[];
+  readonly healthy: number;
+  readonly total: number;
+  readonly healthyFraction: number;
+  /** floor(total * maxEjectionPercent / 100): the most instances that may be ejected at once. */
+  readonly maxEjectable: number;
+  readonly ejected: number;
+  readonly reasons: readonly string[];
+}
+
+export interface RoutingDecision {
+  readonly serviceId: string;
+  /** Strictly increasing per service (docs/decisions.md, "Versions"). */
+  readonly version: number;
+  readonly previousVersion: number;
+  readonly issuedAtMs: number;
+  /** After this a proxy treats the decision as stale and falls back to its local loop. */
+  readonly expiresAtMs: number;
+  /**
+   * Too few healthy instances: proxies spread traffic over every instance, ignoring ejections
+   * and weights, because concentrating it on the few healthy ones would overload them too.
+   */
+  readonly panic: boolean;
+  readonly instances: readonly InstanceRoute[];
+  readonly evidence: DecisionEvidence;
+}
+
+export type ChangeKind =
+  | 'added'
+  | 'removed'
+  | 'ejected'
+  | 'returned'
+  | 'weight'
+  | 'slow-start-complete'
+  | 'panic-engaged'
+  | 'panic-released'
+  | 'refresh';
+
+/** One audited change (who: the controller; what/before/after/why: here). */
+export interface DecisionChange {
+  readonly kind: ChangeKind;
+  readonly instanceId: string | null;
+  readonly before: number | boolean | null;
+  readonly after: number | boolean | null;
+  readonly reason: string;
+}
+
+export interface InstanceDecisionState {
+  readonly instanceId: string;
+  /** The weight last published (0 when ejected). */
+  readonly weight: number;
+  readonly ejected: boolean;
+  readonly ejectedAtMs: number | null;
+  /** How long the current ejection lasts at least (doubles on repeated ejections). */
+  readonly ejectionMs: number;
+  /** Ejections in a row without a quiet period between them. */
+  readonly ejections: number;
+  readonly returnedAtMs: number | null;
+  readonly slowStartFromMs: number | null;
+  /** Newest scores first, at most policy.weightMemoryWindows of them. */
+  readonly recentScores: readonly number[];
+  readonly windowsBelowEject: number;
+  readonly windowsAboveReturn: number;
+  /** windowEndMs of the last score taken in; an equal or older one is a replay and ignored. */
+  readonly lastWindowEndMs: number;
+  readonly lastInput: InstanceScoreInput | null;
+}
+
+export interface ServiceDecisionState {
+  readonly serviceId: string;
+  readonly policy: DecisionPolicy;
+  /** Version of the last decision issued (0 before any). */
+  readonly version: number;
+  readonly issuedAtMs: number | null;
+  readonly panic: boolean;
+  readonly instances: ReadonlyMap<string, InstanceDecisionState>;
+  readonly lastDecision: RoutingDecision | null;
+}
+
+export interface DecideResult {
+  readonly state: ServiceDecisionState;
+  /** null: nothing changed and the last decision is still fresh; publish nothing. */
+  readonly decision: RoutingDecision | null;
+  readonly changes: readonly DecisionChange[];
+}

@@ -1,0 +1,5 @@
+export * from './types.js';
+export * from './scoring-policy.js';
+export * from './peer-median.js';
+export * from './components.js';
+export * from './score-service.js';
