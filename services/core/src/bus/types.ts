@@ -52,7 +52,7 @@ export interface LatestView<T extends TopicName> {
 }
 
 export interface TelemetryPublishResult {
-  /** false when the message was dropped (closed bus or circuit open with a full queue). */
+  /** false only when the bus is closed; a full queue keeps the new event and evicts the oldest. */
   readonly accepted: boolean;
   /** How many older messages were dropped to make room. */
   readonly evicted: number;
@@ -67,7 +67,8 @@ export interface EventBus {
   publish<T extends TopicName>(topic: T, key: string, value: EventOf<T>, options?: PublishOptions): Promise<void>;
 
   /**
-   * Telemetry publish (service-metrics, health-status): never blocks and never throws for
+   * Telemetry publish (service-metrics, health-status; also metrics-aggregated and health-scores
+   * when their publisher accepts drops): never blocks and never throws for
    * broker trouble. Goes into a bounded queue flushed in batches; when the queue is full the
    * oldest message is dropped and counted (ARCHITECTURE rule 1).
    */

@@ -7,7 +7,7 @@
  * Exit codes: TOPICS_EXIT in topics-report.ts (0 ok, 2 broker unreachable, 3 drift, 4 missing).
  */
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../kafka/kafkajs.js';
 import { SlbError, isSlbError } from '../errors/index.js';
 import { ensureTopics } from './ensure-topics.js';
 import { TOPICS_EXIT, topicsOutcome, type TopicsCommand } from './topics-report.js';

@@ -4,9 +4,7 @@
  * Used by `kafka-management.sh init-topics`, the services' start-up check and the tests.
  */
 import type { Admin } from 'kafkajs';
-// kafkajs is CommonJS and Node's ESM loader cannot see ConfigResourceTypes as a named export.
-import kafkajs from 'kafkajs';
-const { ConfigResourceTypes } = kafkajs;
+import { ConfigResourceTypes } from '../kafka/kafkajs.js';
 import { TOPICS, TOPIC_NAMES, topicConfigEntries, type TopicName, type TopicSpec } from './catalogue.js';
 
 export interface TopicDrift {

@@ -1,0 +1,1 @@
+export * from './kafka-env.js';
