@@ -37,6 +37,14 @@ export const ERROR_CODES = {
   SLB_SERVICE_CONFIG_UNSIGNED: { retriable: false, summary: 'A ConfigUpdate carries no signature but a public key is configured.' },
   SLB_SERVICE_CONFIG_FORGED: { retriable: false, summary: "A ConfigUpdate's Ed25519 signature does not verify." },
   SLB_SERVICE_CONFIG_STALE: { retriable: false, summary: 'A ConfigUpdate or RoutingDecision version is not newer than the applied one (replay or reordering).' },
+  SLB_SERVICE_CONFIG_UNKNOWN_SERVICE: { retriable: false, summary: 'A ConfigUpdate deletes, or names a previous version of, a service that has no config.' },
+  SLB_SERVICE_CONFIG_CONFLICT: { retriable: false, summary: "A ConfigUpdate's previousVersion is not the service's current version (a concurrent writer got there first)." },
+  // controller admin API (services/controller)
+  SLB_CONTROLLER_UNAUTHORIZED: { retriable: false, httpStatus: 401, summary: 'A controller admin mutation lacks a valid bearer token (or no SLB_ADMIN_TOKEN is configured).' },
+  SLB_CONTROLLER_NOT_FOUND: { retriable: false, httpStatus: 404, summary: 'A controller admin API resource (service, instance) does not exist.' },
+  SLB_CONTROLLER_BAD_REQUEST: { retriable: false, httpStatus: 400, summary: 'A controller admin API request body or parameter is invalid.' },
+  // console (services/controller/src/console)
+  SLB_CONSOLE_BUSY: { retriable: true, httpStatus: 503, summary: 'The console already serves its maximum number of live streams; retry later.' },
   // proxy data plane: the answers clients get (body {code, message})
   SLB_PROXY_NO_ROUTE: { retriable: false, httpStatus: 404, summary: 'No configured route matches the request host and path.' },
   SLB_PROXY_NO_HEALTHY_INSTANCE: { retriable: true, httpStatus: 503, summary: 'The service has no instance that can take the request.' },
@@ -44,7 +52,6 @@ export const ERROR_CODES = {
   SLB_PROXY_UPSTREAM_CONNECT_FAILED: { retriable: true, httpStatus: 502, summary: 'The upstream refused or could not be connected to.' },
   SLB_PROXY_UPSTREAM_RESET: { retriable: true, httpStatus: 502, summary: 'The upstream closed or reset the connection before a complete response.' },
   SLB_PROXY_CIRCUIT_OPEN: { retriable: true, httpStatus: 503, summary: "Every candidate instance is at its circuit-breaker limit (max requests / pending / connections)." },
-  SLB_PROXY_DRAINING: { retriable: true, httpStatus: 503, summary: 'The proxy is draining and takes no new requests.' },
   SLB_PROXY_BAD_REQUEST: { retriable: false, httpStatus: 400, summary: 'The request is malformed (framing, headers) and was not forwarded.' },
   SLB_PROXY_BODY_TOO_LARGE: { retriable: false, httpStatus: 413, summary: 'The request body exceeds the configured limit.' },
   SLB_PROXY_URL_TOO_LONG: { retriable: false, httpStatus: 414, summary: 'The request target exceeds the configured limit.' },
@@ -56,6 +63,11 @@ export const ERROR_CODES = {
   // alert-router: routing table and notification delivery
   SLB_ALERT_ROUTES_INVALID: { retriable: false, summary: 'The alert routing table is invalid (every problem listed with its field path).' },
   SLB_NOTIFY_FAILED: { retriable: true, summary: 'A notification could not be delivered to Alertmanager or a webhook (after retries, or refused with a 4xx).' },
+  // slbctl (operator CLI)
+  SLB_CLI_USAGE: { retriable: false, summary: 'slbctl was given bad command-line arguments (unknown command or option, missing or malformed value).' },
+  SLB_CLI_NOT_FOUND: { retriable: false, summary: 'What slbctl was asked about (service, config version, instance, dead letter) is not on the topics.' },
+  SLB_CONFIG_NOT_CONVERGED: { retriable: true, summary: 'A pushed config was not applied by every live proxy before the timeout.' },
+  SLB_CONFIG_REJECTED: { retriable: false, summary: 'A proxy rejected a pushed config (its config-status names the reason).' },
   // tooling
   SLB_TOOL_MISSING: { retriable: false, summary: 'A required program (java, mvn, ...) is not installed.' },
 } as const satisfies Record<string, ErrorCodeEntry>;
