@@ -1,0 +1,49 @@
+/**
+ * The one entry point every consumer of ConfigUpdate uses: normalize, validate, verify the
+ * signature when a key is given, and refuse versions that do not move forward. Every problem
+ * is collected; the first failing stage decides the error code.
+ */
+import type { KeyObject } from 'node:crypto';
+import { SlbError } from '../errors/index.js';
+import type { ConfigUpdate } from '../contracts/generated.js';
+import type { ValidationIssue } from '../contracts/codec.js';
+import { normalizeConfigUpdate } from './normalize.js';
+import { validateServiceConfig } from './validate.js';
+import { verifyConfigUpdate } from './signing.js';
+
+export interface CheckConfigOptions {
+  /** When set, unsigned and forged updates are rejected. */
+  readonly publicKey?: KeyObject | string | Buffer;
+  /** The version already applied for this service; the update must be newer. */
+  readonly appliedVersion?: number;
+}
+
+export type CheckConfigResult =
+  | { readonly ok: true; readonly value: ConfigUpdate }
+  | { readonly ok: false; readonly error: SlbError; readonly issues: readonly ValidationIssue[] };
+
+export function checkConfigUpdate(raw: unknown, options: CheckConfigOptions = {}): CheckConfigResult {
+  const { value, issues } = normalizeConfigUpdate(raw);
+  if (issues.length === 0) issues.push(...validateServiceConfig(value));
+  const fail = (code: ConstructorParameters<typeof SlbError>[0], message: string, list: ValidationIssue[]): CheckConfigResult => ({
+    ok: false,
+    issues: list,
+    error: new SlbError(code, message, { details: { serviceId: value.serviceId, version: value.version, issues: list } }),
+  });
+  if (issues.length > 0) {
+    const text = issues.map((i) => `${i.path === '' ? '(root)' : i.path}: ${i.message}`).join('; ');
+    return fail('SLB_SERVICE_CONFIG_INVALID', `config ${value.serviceId}@${value.version} is invalid: ${text}`, issues);
+  }
+  if (options.publicKey !== undefined) {
+    if (value.signature === null) return fail('SLB_SERVICE_CONFIG_UNSIGNED', `config ${value.serviceId}@${value.version} is not signed`, [{ path: 'signature', message: 'is required' }]);
+    if (!verifyConfigUpdate(value, options.publicKey)) {
+      return fail('SLB_SERVICE_CONFIG_FORGED', `config ${value.serviceId}@${value.version} has a signature that does not verify`, [{ path: 'signature', message: 'does not verify' }]);
+    }
+  }
+  if (options.appliedVersion !== undefined && value.version <= options.appliedVersion) {
+    return fail('SLB_SERVICE_CONFIG_STALE', `config ${value.serviceId}@${value.version} is not newer than the applied version ${options.appliedVersion}`, [
+      { path: 'version', message: `must be > ${options.appliedVersion}` },
+    ]);
+  }
+  return { ok: true, value };
+}

@@ -1,0 +1,4 @@
+export * from './normalize.js';
+export * from './validate.js';
+export * from './signing.js';
+export * from './check.js';

@@ -1,0 +1,67 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { checkConfigUpdate, normalizeConfigUpdate, signConfigUpdate } from './index.js';
+
+const base = {
+  serviceId: 'shop',
+  version: 3,
+  routes: [{ pathPrefix: '/shop' }],
+  instances: [
+    { id: 'a', address: '127.0.0.1:8081' },
+    { id: 'b', address: '[::1]:8082', weight: 2 },
+  ],
+  policy: { type: 'ROUND_ROBIN' },
+};
+
+describe('service config checks', () => {
+  it('fills every default of the schema', () => {
+    const { value, issues } = normalizeConfigUpdate(base);
+    expect(issues).toEqual([]);
+    expect(value.instances[0]).toEqual({ id: 'a', address: '127.0.0.1:8081', weight: 1, zone: null, tags: {} });
+    expect(value.timeouts).toEqual({ requestMs: 15000, idleMs: 60000 });
+    expect(value.routes[0]).toEqual({ host: null, pathPrefix: '/shop' });
+  });
+
+  const cases: Array<[string, Record<string, unknown>, string[]]> = [
+    ['empty instance list', { instances: [] }, ['instances']],
+    ['duplicate ids and bad address', { instances: [{ id: 'a', address: 'x:1' }, { id: 'a', address: 'nope' }] }, ['instances[1].id', 'instances[1].address']],
+    ['port out of range', { instances: [{ id: 'a', address: '127.0.0.1:70000' }] }, ['instances[0].address']],
+    ['negative weight', { instances: [{ id: 'a', address: 'h:1', weight: -1 }] }, ['instances[0].weight']],
+    ['all weights zero', { instances: [{ id: 'a', address: 'h:1', weight: 0 }] }, ['instances']],
+    ['hashOn required for CONSISTENT_HASH', { policy: { type: 'CONSISTENT_HASH' } }, ['policy.hashOn']],
+    ['header hash needs a name', { policy: { type: 'CONSISTENT_HASH', hashOn: { source: 'HEADER' } } }, ['policy.hashOn.name']],
+    ['unknown policy', { policy: { type: 'FASTEST' } }, ['policy.type']],
+    ['zero request timeout', { timeouts: { requestMs: 0 } }, ['timeouts.requestMs']],
+    ['health check timeout above interval', { healthCheck: { type: 'HTTP', intervalMs: 1000, timeoutMs: 2000 } }, ['healthCheck.timeoutMs']],
+    ['thresholds', { healthCheck: { type: 'TCP', healthyThreshold: 0 }, outlierDetection: { maxEjectionPercent: 150 } }, ['healthCheck.healthyThreshold', 'outlierDetection.maxEjectionPercent']],
+    ['retries', { retries: { backoffBaseMs: 100, backoffMaxMs: 10, hedgeAfterQuantile: 1.5 } }, ['retries.backoffMaxMs', 'retries.hedgeAfterQuantile']],
+    ['route without slash and wrong types at once', { routes: [{ pathPrefix: 'api' }], slowStartMs: 'x', version: 'two' }, ['version', 'slowStartMs']],
+  ];
+  it.each(cases)('rejects %s, listing every problem with its path', (_name, patch, paths) => {
+    const r = checkConfigUpdate({ ...base, ...patch });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('SLB_SERVICE_CONFIG_INVALID');
+    expect(r.issues.map((i) => i.path)).toEqual(expect.arrayContaining(paths));
+  });
+
+  it('refuses a version that is not newer than the applied one', () => {
+    expect(checkConfigUpdate(base, { appliedVersion: 2 }).ok).toBe(true);
+    const r = checkConfigUpdate(base, { appliedVersion: 3 });
+    expect(r.ok ? '' : r.error.code).toBe('SLB_SERVICE_CONFIG_STALE');
+  });
+
+  it('verifies Ed25519 signatures over the canonical encoding', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const signed = signConfigUpdate(normalizeConfigUpdate(base).value, privateKey);
+    expect(checkConfigUpdate(signed, { publicKey }).ok).toBe(true);
+    // The same update as JSON with the signature in base64 and defaults omitted still verifies.
+    expect(checkConfigUpdate({ ...base, signature: signed.signature!.toString('base64') }, { publicKey }).ok).toBe(true);
+    const unsigned = checkConfigUpdate(base, { publicKey });
+    expect(unsigned.ok ? '' : unsigned.error.code).toBe('SLB_SERVICE_CONFIG_UNSIGNED');
+    const forged = checkConfigUpdate({ ...signed, instances: [{ id: 'evil', address: '10.0.0.1:80' }] }, { publicKey });
+    expect(forged.ok ? '' : forged.error.code).toBe('SLB_SERVICE_CONFIG_FORGED');
+    const otherKey = generateKeyPairSync('ed25519').publicKey;
+    expect(checkConfigUpdate(signed, { publicKey: otherKey }).ok).toBe(false);
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * The proxy's process configuration: the only module of the package that reads the
+ * environment. Raw strings are read first (`readEnv`), then defaulted and validated into one
+ * frozen object (`envToConfig`), reporting every problem at once in one SLB_CONFIG_INVALID.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
+import { SlbError, isSlbError, readBusEnv, type BusEnvConfig } from '@slb/core';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_LIMITS, type ProxyLimits } from './options.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const ENV_KEYS = [
+  'SLB_PROXY_ID',
+  'SLB_PROXY_HOST',
+  'SLB_PROXY_PORT',
+  'SLB_ADMIN_HOST',
+  'SLB_ADMIN_PORT',
+  'SLB_ADMIN_TOKEN',
+  'SLB_SNAPSHOT_DIR',
+  'SLB_CONFIG_FILE',
+  'SLB_CONFIG_PUBLIC_KEY',
+  'SLB_TRUSTED_PROXIES',
+  'SLB_MAX_BODY_BYTES',
+  'SLB_MAX_HEADER_BYTES',
+  'SLB_MAX_HEADERS',
+  'SLB_MAX_URL_LENGTH',
+  'SLB_CLIENT_HEADERS_TIMEOUT_MS',
+  'SLB_CLIENT_REQUEST_TIMEOUT_MS',
+  'SLB_CLIENT_KEEPALIVE_TIMEOUT_MS',
+  'SLB_DRAIN_TIMEOUT_MS',
+  'SLB_TELEMETRY_WINDOW_MS',
+  'SLB_ACCESS_LOG',
+  'SLB_BUS',
+  'SLB_TOPIC_PREFIX',
+  'LOG_LEVEL',
+] as const;
+/** The proxy's variables, plus the KAFKA_* / SCHEMA_REGISTRY_* ones core's readBusEnv reads. */
+export type ProxyEnv = Partial<Record<(typeof ENV_KEYS)[number], string>> & Readonly<Record<string, string | undefined>>;
+
+export interface ProxyConfig {
+  readonly proxyId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly adminHost: string;
+  readonly adminPort: number;
+  /** Undefined: admin mutations are refused (read-only admin API). */
+  readonly adminToken: string | undefined;
+  readonly snapshotDir: string | undefined;
+  /** Services (ConfigUpdate JSON shape) read from SLB_CONFIG_FILE, not yet validated. */
+  readonly services: readonly unknown[];
+  /** Ed25519 public key (PEM or base64 raw); when set, config updates must be signed. */
+  readonly configPublicKey: string | undefined;
+  /** CIDRs whose X-Forwarded-* headers are trusted and appended to. */
+  readonly trustedProxies: readonly string[];
+  readonly limits: ProxyLimits;
+  readonly drainTimeoutMs: number;
+  readonly telemetryWindowMs: number;
+  readonly accessLog: boolean;
+  readonly logLevel: LogLevel;
+  /** 'none': config from SLB_CONFIG_FILE / snapshot / admin API only; 'kafka': the Kafka bus. */
+  readonly bus: 'none' | 'kafka';
+  /** Kafka and registry settings (core's readBusEnv) when bus is 'kafka'. */
+  readonly busEnv: BusEnvConfig | undefined;
+  /** Prefix of topic names and group ids on Kafka (isolated namespaces). */
+  readonly topicPrefix: string;
+}
+
+/** Picks the proxy's variables out of an environment (process.env in main.ts). */
+export function readEnv(env: NodeJS.ProcessEnv): ProxyEnv {
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(env)) {
+    const ours = (ENV_KEYS as readonly string[]).includes(key) || key.startsWith('KAFKA_') || key.startsWith('SCHEMA_REGISTRY_');
+    if (ours && v !== undefined && v !== '') out[key] = v;
+  }
+  return out;
+}
+
+/** Reads a YAML or JSON services file: `{services: [...]}`, a list, or a single service. */
+export function readServicesFile(path: string): unknown[] {
+  const text = readFileSync(path, 'utf8');
+  const doc: unknown = parseYaml(text);
+  if (Array.isArray(doc)) return doc;
+  if (typeof doc === 'object' && doc !== null && Array.isArray((doc as { services?: unknown }).services)) {
+    return (doc as { services: unknown[] }).services;
+  }
+  if (typeof doc === 'object' && doc !== null) return [doc];
+  throw new Error('expected a list of services, {services: [...]}, or one service object');
+}
+
+export function envToConfig(env: ProxyEnv, readFile: (path: string) => unknown[] = readServicesFile): ProxyConfig {
+  const problems: string[] = [];
+  const int = (key: keyof ProxyEnv, fallback: number, min: number, max: number): number => {
+    const raw = env[key];
+    if (raw === undefined) return fallback;
+    const v = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < min || v > max) {
+      problems.push(`${key} must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return v;
+  };
+  const host = (key: keyof ProxyEnv, fallback: string): string => {
+    const v = env[key] ?? fallback;
+    if (isIP(v) === 0 && !/^[A-Za-z0-9.-]+$/.test(v)) problems.push(`${key} must be an IP address or hostname, got ${JSON.stringify(v)}`);
+    return v;
+  };
+
+  const proxyId = env.SLB_PROXY_ID ?? `proxy-${hostname()}`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(proxyId)) problems.push(`SLB_PROXY_ID must be 1-128 of [A-Za-z0-9._:-], got ${JSON.stringify(proxyId)}`);
+
+  const adminToken = env.SLB_ADMIN_TOKEN;
+  if (adminToken !== undefined && adminToken.length < 16) problems.push('SLB_ADMIN_TOKEN must be at least 16 characters');
+
+  const trustedProxies = (env.SLB_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const cidr of trustedProxies) {
+    const [addr, bits] = cidr.split('/');
+    const family = isIP(addr ?? '');
+    const max = family === 6 ? 128 : 32;
+    if (family === 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      problems.push(`SLB_TRUSTED_PROXIES entry ${JSON.stringify(cidr)} must be an IP or CIDR`);
+    }
+  }
+
+  let services: unknown[] = [];
+  if (env.SLB_CONFIG_FILE !== undefined) {
+    try {
+      services = readFile(env.SLB_CONFIG_FILE);
+    } catch (err) {
+      problems.push(`SLB_CONFIG_FILE ${env.SLB_CONFIG_FILE} cannot be read: ${(err as Error).message}`);
+    }
+  }
+
+  const accessLogRaw = (env.SLB_ACCESS_LOG ?? 'true').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(accessLogRaw)) problems.push(`SLB_ACCESS_LOG must be true or false, got ${JSON.stringify(env.SLB_ACCESS_LOG)}`);
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+
+  const bus = (env.SLB_BUS ?? 'none') as 'none' | 'kafka';
+  if (bus !== 'none' && bus !== 'kafka') problems.push(`SLB_BUS must be none or kafka, got ${JSON.stringify(env.SLB_BUS)}`);
+  let busEnv: BusEnvConfig | undefined;
+  if (bus === 'kafka') {
+    try {
+      busEnv = readBusEnv(env);
+    } catch (err) {
+      if (isSlbError(err)) {
+        const list = (err.details?.problems as Array<{ field: string; message: string }> | undefined) ?? [];
+        if (list.length === 0) problems.push(err.message);
+        for (const p of list) problems.push(`${p.field} ${p.message}`);
+      } else throw err;
+    }
+  }
+
+  const D = DEFAULT_LIMITS;
+  const config: ProxyConfig = Object.freeze({
+    proxyId,
+    host: host('SLB_PROXY_HOST', '0.0.0.0'),
+    port: int('SLB_PROXY_PORT', 8080, 0, 65_535),
+    adminHost: host('SLB_ADMIN_HOST', '127.0.0.1'),
+    adminPort: int('SLB_ADMIN_PORT', 9901, 0, 65_535),
+    adminToken,
+    snapshotDir: env.SLB_SNAPSHOT_DIR,
+    services,
+    configPublicKey: env.SLB_CONFIG_PUBLIC_KEY,
+    trustedProxies,
+    limits: Object.freeze({
+      maxBodyBytes: int('SLB_MAX_BODY_BYTES', D.maxBodyBytes, 0, Number.MAX_SAFE_INTEGER),
+      maxHeaderBytes: int('SLB_MAX_HEADER_BYTES', D.maxHeaderBytes, 1024, 1 << 20),
+      maxHeaders: int('SLB_MAX_HEADERS', D.maxHeaders, 1, 10_000),
+      maxUrlLength: int('SLB_MAX_URL_LENGTH', D.maxUrlLength, 16, 1 << 20),
+      headersTimeoutMs: int('SLB_CLIENT_HEADERS_TIMEOUT_MS', D.headersTimeoutMs, 100, 3_600_000),
+      requestTimeoutMs: int('SLB_CLIENT_REQUEST_TIMEOUT_MS', D.requestTimeoutMs, 0, 3_600_000),
+      keepAliveTimeoutMs: int('SLB_CLIENT_KEEPALIVE_TIMEOUT_MS', D.keepAliveTimeoutMs, 100, 3_600_000),
+    }),
+    drainTimeoutMs: int('SLB_DRAIN_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    telemetryWindowMs: int('SLB_TELEMETRY_WINDOW_MS', 1000, 0, 3_600_000),
+    accessLog: accessLogRaw === 'true' || accessLogRaw === '1',
+    logLevel,
+    bus,
+    busEnv,
+    topicPrefix: env.SLB_TOPIC_PREFIX ?? '',
+  });
+  if (problems.length > 0) {
+    throw new SlbError('SLB_CONFIG_INVALID', `invalid proxy configuration: ${problems.join('; ')}`, { details: { problems } });
+  }
+  return config;
+}

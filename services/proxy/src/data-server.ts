@@ -1,0 +1,91 @@
+/**
+ * The data listener: fastify on a node server we create ourselves (serverFactory), so its
+ * limits and slow-client timeouts are exactly the configured ones. One catch-all route (and the
+ * not-found handler) hijacks the reply and hands node's req/res to the forwarder; a no-op
+ * content-type parser leaves bodies unread so they stream to the instance. Requests the proxy
+ * answers itself (limits, no route) are decided here, before any instance is involved.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ProxiedRequest, hasRequestBody, newRequestId, type ForwardContext } from './forward.js';
+import { sendError } from './http-errors.js';
+import type { ProxyLimits } from './options.js';
+import type { RouteTable } from './route-table.js';
+import type { ServiceRuntime } from './service-runtime.js';
+
+const REASON: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
+export function createDataServer(ctx: ForwardContext, limits: ProxyLimits, table: () => RouteTable<ServiceRuntime>): { app: FastifyInstance; server: Server } {
+  /** Requests answered by the proxy itself, before any instance is involved. */
+  const answer = (res: ServerResponse, code: Parameters<typeof sendError>[1], message: string, requestId: string, close: boolean) => {
+    sendError(res, code, message, requestId, close);
+    ctx.onRequestDone();
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    ctx.inFlight++;
+    const requestId = newRequestId(req, ctx);
+    if (req.rawHeaders.length > limits.maxHeaders * 2) return answer(res, 'SLB_PROXY_HEADERS_TOO_LARGE', `more than ${limits.maxHeaders} header fields`, requestId, true);
+    const url = req.url ?? '/';
+    if (url.length > limits.maxUrlLength) return answer(res, 'SLB_PROXY_URL_TOO_LONG', `request target longer than ${limits.maxUrlLength}`, requestId, true);
+    const cl = req.headers['content-length'];
+    if (cl !== undefined && limits.maxBodyBytes > 0 && Number(cl) > limits.maxBodyBytes) {
+      return answer(res, 'SLB_PROXY_BODY_TOO_LARGE', `request body exceeds ${limits.maxBodyBytes} bytes`, requestId, true);
+    }
+    const svc = table().match(req.headers.host, url);
+    if (svc === undefined) return answer(res, 'SLB_PROXY_NO_ROUTE', `no route for ${req.headers.host ?? ''}${url.split('?')[0]}`, requestId, ctx.draining);
+    if (ctx.draining) res.shouldKeepAlive = false;
+    new ProxiedRequest(ctx, svc, req, res, hasRequestBody(req), requestId).start();
+  };
+
+  let server: Server | undefined;
+  const dataApp = Fastify({
+    logger: false,
+    // Node's limits do the slowloris and size work; fastify must not add a body parser.
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const s = createServer(
+        {
+          maxHeaderSize: limits.maxHeaderBytes,
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+          // Node checks the two timeouts above only this often (default 30 s).
+          connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+          requireHostHeader: true,
+        },
+        handler,
+      );
+      // Count one extra header so "too many" is detectable (node silently drops the rest).
+      s.maxHeadersCount = limits.maxHeaders + 1;
+      // fastify calls the factory synchronously while it is being built.
+      server = s;
+      return s;
+    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, code] =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'SLB_PROXY_HEADERS_TOO_LARGE']
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'SLB_PROXY_REQUEST_TIMEOUT']
+            : [400, 'SLB_PROXY_BAD_REQUEST'];
+      const body = JSON.stringify({ code, message: err.code ?? 'malformed request' });
+      if (socket.writable) {
+        socket.write(`HTTP/1.1 ${status} ${REASON[status]}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      }
+      socket.destroy();
+    },
+  } as never) as unknown as FastifyInstance;
+  dataApp.removeAllContentTypeParsers();
+  // Leave request bodies unread: they are streamed to the instance by undici.
+  dataApp.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  const route = (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
+    reply.hijack();
+    handle(request.raw, reply.raw);
+  };
+  dataApp.all('/*', route);
+  dataApp.setNotFoundHandler(route);
+
+  return { app: dataApp, server: server! };
+}

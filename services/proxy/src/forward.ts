@@ -1,0 +1,505 @@
+/**
+ * The hot path: one client request forwarded to an instance through undici's dispatcher.
+ *
+ * Each try is an `UpstreamTry`, undici's raw dispatch handler (onConnect/onHeaders/onData/
+ * onComplete/onError on raw header buffers), handing its callbacks to the `ProxiedRequest`
+ * (two tries at once while hedging): the upstream's status, headers and body are
+ * written straight to the client's ServerResponse, with undici's pause/resume as
+ * backpressure. There is no stream.pipeline, no AbortSignal and no per-request timer (except
+ * the hedge timer of services that hedge): per-try
+ * and overall timeouts are undici's headersTimeout (bounded by the remaining overall time) and
+ * bodyTimeout. On Node 20 a per-request pipeline halves throughput (AbortSignal/DOMException
+ * churn); a dispatch handler does not (docs/proxy.md).
+ *
+ * Per try: balancer pick (hash key per policy, excluding instances already tried) ->
+ * breaker admission -> onStart -> dispatch -> onEnd + outlier detection. A failed try is
+ * retried on another instance when the retry policy allows it (idempotent methods, or a
+ * failure before anything was sent), the body can be replayed (none, or not read yet), the
+ * retry budget has room; after a full-jitter backoff.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { ErrorCode } from '@slb/core';
+import type { Logger } from 'pino';
+import { IDEMPOTENT_METHODS, fullJitterBackoffMs, shouldRetry, admit, type LocalFailure, type OutlierEvent } from './resilience/index.js';
+import type { Balancer, PickContext } from './balancing/index.js';
+import { clientResponseHeaders, rawHeader, upstreamRequestHeaders } from './headers.js';
+import { clientAddress, forwardedValues, peerAddress, type TrustPolicy } from './forwarded.js';
+import { sendError } from './http-errors.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { Clock, ProxyLimits } from './options.js';
+import type { InstanceRuntime, ServiceRuntime } from './service-runtime.js';
+import { recordOutcome, type OutcomeClass } from './telemetry.js';
+
+export interface ForwardContext {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly metrics: ProxyMetrics;
+  readonly logger: Logger;
+  readonly accessLog: boolean;
+  readonly trust: TrustPolicy;
+  readonly limits: ProxyLimits;
+  /** Requests in flight through the whole proxy (drain waits for 0). */
+  inFlight: number;
+  draining: boolean;
+  nextRequestId(): string;
+  onRequestDone(): void;
+  onOutlierEvents(service: ServiceRuntime, events: OutlierEvent[]): void;
+  onBreaker(service: ServiceRuntime, inst: InstanceRuntime, open: boolean): void;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+type RawHandlerResume = () => void;
+
+function classify(err: Error & { code?: string }): LocalFailure | 'aborted' {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ENOTFOUND':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EAI_AGAIN':
+      return 'connect';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'timeout';
+    case 'UND_ERR_ABORTED':
+      return 'aborted';
+    default:
+      return 'reset';
+  }
+}
+
+const FAILURE_CODE: Readonly<Record<LocalFailure, ErrorCode>> = {
+  connect: 'SLB_PROXY_UPSTREAM_CONNECT_FAILED',
+  timeout: 'SLB_PROXY_UPSTREAM_TIMEOUT',
+  reset: 'SLB_PROXY_UPSTREAM_RESET',
+};
+
+/** Counts request body bytes of chunked uploads (Content-Length ones are checked up front). */
+class BodyLimit extends Transform {
+  private seen = 0;
+  constructor(private readonly max: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.max) cb(Object.assign(new Error('request body too large'), { code: 'SLB_BODY_TOO_LARGE' }));
+    else cb(null, chunk);
+  }
+}
+
+/** Extracts the consistent-hash key per the service's hashOn. */
+function hashKeyOf(svc: ServiceRuntime, req: IncomingMessage, ctx: ForwardContext): string | undefined {
+  const on = svc.hashOn;
+  if (on === null) return undefined;
+  switch (on.source) {
+    case 'HEADER':
+      return rawHeader(req.rawHeaders, on.name!.toLowerCase());
+    case 'COOKIE': {
+      const cookie = rawHeader(req.rawHeaders, 'cookie');
+      if (cookie === undefined) return undefined;
+      for (const part of cookie.split(';')) {
+        const eq = part.indexOf('=');
+        if (eq !== -1 && part.slice(0, eq).trim() === on.name) return part.slice(eq + 1).trim();
+      }
+      return undefined;
+    }
+    case 'CLIENT_IP':
+      return clientAddress(peerAddress(req.socket.remoteAddress), req.rawHeaders, ctx.trust);
+  }
+}
+
+/**
+ * One try of a request against one instance: the undici raw dispatch handler. It only routes
+ * undici's callbacks to its request, so a request can have two tries at once (a hedge).
+ */
+class UpstreamTry {
+  abort: ((err?: Error) => void) | undefined;
+  resume: RawHandlerResume | undefined;
+  /** This try's answer is read to the end and thrown away (a retried 502/503/504). */
+  discarding = false;
+  discardStatus = 0;
+  /** A retry-budget slot was taken when this try's answer was discarded. */
+  retryAcquired = false;
+  /** Accounted for (balancer, detector): later callbacks are ignored. */
+  ended = false;
+  /** Lost a hedge race or the client left: abort and ignore. */
+  cancelled = false;
+  readonly startMono: number;
+
+  constructor(
+    readonly request: ProxiedRequest,
+    readonly inst: InstanceRuntime,
+    startMono: number,
+  ) {
+    this.startMono = startMono;
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.cancelled) abort();
+    else this.abort = abort;
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: RawHandlerResume, statusText?: string): boolean {
+    return this.request.tryHeaders(this, status, rawHeaders, resume, statusText);
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.request.tryData(this, chunk);
+  }
+
+  onComplete(): void {
+    this.request.tryComplete(this);
+  }
+
+  onError(err: Error & { code?: string }): void {
+    this.request.tryError(this, err);
+  }
+}
+
+export class ProxiedRequest {
+  private readonly startMono: number;
+  private readonly deadlineMono: number;
+  private readonly requestId: string;
+  private readonly headers: string[];
+  private readonly hashKey: string | undefined;
+  private readonly body: IncomingMessage | Transform | null;
+  private readonly balancer: Balancer;
+  private tries = 0;
+  private exclude: Set<string> | undefined;
+  /** Tries in flight (one, or two while hedging). */
+  private active: UpstreamTry[] = [];
+  /** The try whose answer the client is getting. */
+  private winner: UpstreamTry | undefined;
+  private finished = false;
+  private retryHeld = false;
+  private lastFailure: LocalFailure | undefined;
+  private hedgeTimer: NodeJS.Timeout | undefined;
+  /** The instance of each try, in order (exclusion on retry; logs and metrics name the last). */
+  private readonly triedIds: string[] = [];
+
+  constructor(
+    private readonly ctx: ForwardContext,
+    private readonly svc: ServiceRuntime,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    hasBody: boolean,
+    requestId: string,
+  ) {
+    this.startMono = ctx.clock.monotonic();
+    this.deadlineMono = this.startMono + svc.requestTimeoutMs;
+    this.requestId = requestId;
+    this.balancer = svc.balancer;
+    const peer = peerAddress(req.socket.remoteAddress);
+    const host = req.headers.host ?? '';
+    this.headers = upstreamRequestHeaders(req.rawHeaders, forwardedValues(peer, req.rawHeaders, host, ctx.trust, requestId));
+    this.hashKey = hashKeyOf(svc, req, ctx);
+    if (!hasBody) this.body = null;
+    else if (req.headers['content-length'] === undefined && ctx.limits.maxBodyBytes > 0) {
+      const limited = new BodyLimit(ctx.limits.maxBodyBytes);
+      req.pipe(limited);
+      this.body = limited;
+    } else this.body = req;
+    svc.budget.requestStarted();
+    res.once('close', this.onClientClose);
+  }
+
+  private readonly onClientClose = (): void => {
+    if (!this.finished && !this.res.writableFinished) {
+      this.cancelAll(undefined);
+      this.complete(499, 'client-closed');
+    }
+  };
+
+  /** Picks an admitted instance; undefined after answering the client itself (when `answer`). */
+  private pick(answer = true): InstanceRuntime | undefined {
+    const svc = this.svc;
+    const now = this.ctx.clock.now();
+    for (let guard = 0; guard <= svc.instances.size; guard++) {
+      const pickCtx: PickContext = { hashKey: this.hashKey, exclude: this.exclude };
+      const ep = this.balancer.pick(pickCtx, now);
+      if (ep === undefined) break;
+      const inst = svc.instances.get(ep.id);
+      if (inst === undefined) break;
+      const allExcluded = this.exclude?.has(ep.id) === true;
+      if (inst.inFlight < svc.admissionFloor && svc.breakers.openBreakers().size === 0) return inst;
+      const stats = inst.pool.stats;
+      const admission = admit(inst.id, { connections: stats.connected, pending: stats.pending, inFlight: inst.inFlight }, svc.limits);
+      const change = svc.breakers.observe(inst.id, admission);
+      if (change !== undefined) this.ctx.onBreaker(svc, inst, change === 'opened');
+      if (admission.admitted) return inst;
+      if (allExcluded) {
+        if (answer) this.fail('SLB_PROXY_CIRCUIT_OPEN', admission.reason);
+        return undefined;
+      }
+      (this.exclude ??= new Set()).add(inst.id);
+    }
+    if (answer) this.fail('SLB_PROXY_NO_HEALTHY_INSTANCE', `service ${svc.id} has no instance that can take the request`);
+    return undefined;
+  }
+
+  start(): void {
+    const inst = this.pick();
+    if (inst === undefined) return;
+    this.dispatch(inst);
+    const hedge = this.svc.hedge;
+    if (hedge !== undefined && this.body === null && IDEMPOTENT_METHODS.has(this.req.method!) && this.svc.maxAttempts > 1) {
+      const delay = hedge.delayMs(this.ctx.clock.now());
+      if (delay !== undefined) this.hedgeTimer = setTimeout(this.fireHedge, delay);
+    }
+  }
+
+  /** No answer after the latency quantile: send a copy to another instance, first answer wins. */
+  private readonly fireHedge = (): void => {
+    this.hedgeTimer = undefined;
+    if (this.finished || this.winner !== undefined || this.active.length !== 1 || this.tries >= this.svc.maxAttempts) return;
+    (this.exclude ??= new Set()).add(this.active[0]!.inst.id);
+    const inst = this.pick(false);
+    if (inst === undefined || this.exclude.has(inst.id) || !this.acquireRetry()) return;
+    this.ctx.metrics.hedges.labels(this.svc.id).inc();
+    this.dispatch(inst);
+  };
+
+  private dispatch(inst: InstanceRuntime): void {
+    this.tries++;
+    this.triedIds.push(inst.id);
+    const nowMono = this.ctx.clock.monotonic();
+    const t = new UpstreamTry(this, inst, nowMono);
+    this.active.push(t);
+    inst.inFlight++;
+    this.balancer.onStart(inst.id, this.ctx.clock.now());
+    const remaining = Math.max(1, this.deadlineMono - nowMono);
+    inst.pool.dispatch(
+      {
+        path: this.req.url!,
+        method: this.req.method!,
+        headers: this.headers,
+        body: this.body,
+        headersTimeout: Math.min(this.svc.perTryTimeoutMs, remaining),
+        bodyTimeout: this.svc.idleTimeoutMs,
+      },
+      t as never,
+    );
+  }
+
+  // ---- callbacks of the tries ----
+
+  tryHeaders(t: UpstreamTry, status: number, rawHeaders: Buffer[], resume: RawHandlerResume, statusText?: string): boolean {
+    if (status < 200) return true;
+    if (t.cancelled || this.finished) return false;
+    const other = this.active.length > 1;
+    if (status >= 502 && status <= 504 && (other || (this.canRetry({ status }) && this.acquireRetry()))) {
+      // Throw this answer away (read to the end so the connection stays usable): another try
+      // is running, or a retry follows. The budget was checked first: without budget the
+      // client gets this answer as it is.
+      t.discarding = true;
+      t.discardStatus = status;
+      t.retryAcquired = !other;
+      return true;
+    }
+    this.winner = t;
+    t.resume = resume;
+    if (this.active.length > 1) this.cancelAll(t);
+    this.clearHedge();
+    this.svc.hedge?.record(this.ctx.clock.monotonic() - t.startMono, this.ctx.clock.now());
+    const headers = clientResponseHeaders(rawHeaders, this.requestId);
+    if (this.ctx.draining) this.res.shouldKeepAlive = false;
+    if (statusText !== undefined && statusText !== '') this.res.writeHead(status, statusText, headers);
+    else this.res.writeHead(status, headers);
+    this.res.statusCode = status;
+    return true;
+  }
+
+  tryData(t: UpstreamTry, chunk: Buffer): boolean {
+    if (t !== this.winner) return !t.cancelled;
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', this.onDrain);
+    return false;
+  }
+
+  private readonly onDrain = (): void => {
+    this.winner?.resume?.();
+  };
+
+  tryComplete(t: UpstreamTry): void {
+    if (t.cancelled || t.ended) return;
+    if (t.discarding) {
+      this.endTry(t, t.discardStatus, undefined);
+      if (this.active.length > 0) return; // the other try (a hedge) carries on
+      if (t.retryAcquired) this.retry(true);
+      else if (this.canRetry({ status: t.discardStatus })) this.retry();
+      else this.fail('SLB_PROXY_NO_HEALTHY_INSTANCE', `every try of ${this.svc.id} answered ${t.discardStatus}`);
+      return;
+    }
+    const status = this.res.statusCode;
+    this.endTry(t, status, undefined);
+    this.res.end();
+    this.complete(status, status >= 500 ? 'upstream-5xx' : 'ok');
+  }
+
+  tryError(t: UpstreamTry, err: Error & { code?: string }): void {
+    if (t.cancelled || t.ended) return;
+    const kind = err.code === 'SLB_BODY_TOO_LARGE' ? 'body' : classify(err);
+    if (this.finished) {
+      this.endTry(t, 499, undefined, true);
+      return;
+    }
+    if (kind === 'body') {
+      this.endTry(t, 413, undefined, true);
+      this.fail('SLB_PROXY_BODY_TOO_LARGE', `request body exceeds ${this.ctx.limits.maxBodyBytes} bytes`, true);
+      return;
+    }
+    if (kind === 'aborted') {
+      this.endTry(t, 499, undefined, true);
+      this.complete(499, 'client-closed');
+      return;
+    }
+    this.lastFailure = kind;
+    this.endTry(t, 0, kind);
+    if (t === this.winner) {
+      // Headers are out: the only way to tell the client is to cut the response.
+      this.res.destroy(err);
+      this.complete(this.res.statusCode, `upstream-${kind}-mid-response`);
+      return;
+    }
+    // A hedge (or the original) is still running: let it answer.
+    if (this.active.length > 0) return;
+    const sent = kind !== 'connect';
+    if (this.canRetry({ localFailure: kind, sent })) this.retry();
+    else this.fail(FAILURE_CODE[kind], `${kind === 'connect' ? 'could not connect to' : kind === 'timeout' ? 'timed out waiting for' : 'connection reset by'} instance ${t.inst.id} of ${this.svc.id}`);
+  }
+
+  // ---- tries ----
+
+  /** Ends a try: balancer, outlier detection, telemetry. */
+  private endTry(t: UpstreamTry, status: number, failure: LocalFailure | undefined, neutral = false): void {
+    if (t.ended) return;
+    t.ended = true;
+    const i = this.active.indexOf(t);
+    if (i !== -1) this.active.splice(i, 1);
+    const inst = t.inst;
+    inst.inFlight--;
+    const now = this.ctx.clock.now();
+    const latency = this.ctx.clock.monotonic() - t.startMono;
+    const ok = failure === undefined && status < 500;
+    this.balancer.onEnd(inst.id, latency, ok || neutral, now);
+    if (neutral) return;
+    const events = this.svc.detector.record(inst.id, failure === undefined ? { status } : { localFailure: failure }, now);
+    if (events.length > 0) this.ctx.onOutlierEvents(this.svc, events);
+    let outcome: OutcomeClass;
+    if (failure !== undefined) outcome = failure;
+    else if (status >= 500) outcome = '5xx';
+    else if (status >= 400) outcome = '4xx';
+    else outcome = 'ok';
+    recordOutcome(inst.window, outcome, latency);
+  }
+
+  /** Aborts every try but `keep` (hedge losers, or all when the client left); neutral for the balancer. */
+  private cancelAll(keep: UpstreamTry | undefined): void {
+    for (const t of [...this.active]) {
+      if (t === keep) continue;
+      t.cancelled = true;
+      this.endTry(t, 499, undefined, true);
+      t.abort?.(Object.assign(new Error('cancelled'), { code: 'UND_ERR_ABORTED' }));
+    }
+  }
+
+  private clearHedge(): void {
+    if (this.hedgeTimer !== undefined) {
+      clearTimeout(this.hedgeTimer);
+      this.hedgeTimer = undefined;
+    }
+  }
+
+  private canRetry(failure: { status: number } | { localFailure: LocalFailure; sent: boolean }): boolean {
+    // A body that was (partly) read cannot be sent again.
+    if (this.body !== null && (this.req.readableDidRead || this.body !== this.req)) return false;
+    if (this.ctx.clock.monotonic() >= this.deadlineMono) return false;
+    return shouldRetry({ method: this.req.method!, failure, attempts: this.tries, maxAttempts: this.svc.maxAttempts }).retry;
+  }
+
+  /** Takes one retry from the budget; counts and returns false when it is spent. */
+  private acquireRetry(): boolean {
+    const svc = this.svc;
+    if (!svc.budget.tryAcquire(this.ctx.clock.now())) {
+      this.ctx.metrics.budgetExhausted.labels(svc.id).inc();
+      return false;
+    }
+    if (this.retryHeld) svc.budget.release();
+    this.retryHeld = true;
+    return true;
+  }
+
+  private retry(acquired = false): void {
+    if (this.finished) return;
+    const svc = this.svc;
+    if (!acquired && !this.acquireRetry()) {
+      const failure = this.lastFailure ?? 'reset';
+      this.fail(FAILURE_CODE[failure], `retry budget of ${svc.id} exhausted after a ${failure} failure`);
+      return;
+    }
+    this.ctx.metrics.retries.labels(svc.id).inc();
+    const exclude = (this.exclude ??= new Set());
+    for (const id of this.triedIds) exclude.add(id);
+    const delay = fullJitterBackoffMs(this.tries, svc.backoff, this.ctx.random);
+    const go = () => {
+      if (this.finished) return;
+      const inst = this.pick();
+      if (inst !== undefined) this.dispatch(inst);
+    };
+    if (delay < 1) go();
+    else setTimeout(go, delay);
+  }
+
+  // ---- the end ----
+
+  private fail(code: ErrorCode, message: string, close = false): void {
+    if (this.finished) return;
+    if (this.winner !== undefined) {
+      this.res.destroy();
+      this.complete(this.res.statusCode, code);
+      return;
+    }
+    sendError(this.res, code, message, this.requestId, close || this.ctx.draining);
+    this.complete(this.res.statusCode, code);
+  }
+
+  private complete(status: number, outcome: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearHedge();
+    const svc = this.svc;
+    svc.budget.requestFinished();
+    if (this.retryHeld) svc.budget.release();
+    this.res.removeListener('close', this.onClientClose);
+    const seconds = (this.ctx.clock.monotonic() - this.startMono) / 1000;
+    const servedBy = this.winner?.inst ?? this.lastTried;
+    this.ctx.metrics.countRequest(svc, servedBy, status, seconds);
+    if (this.ctx.accessLog) {
+      this.ctx.logger.info(
+        { reqId: this.requestId, method: this.req.method, url: this.req.url, service: svc.id, instance: servedBy?.id, tries: this.tries, status, outcome, ms: Math.round(seconds * 1e4) / 10 },
+        'request',
+      );
+    }
+    this.ctx.onRequestDone();
+  }
+
+  private get lastTried(): InstanceRuntime | undefined {
+    const id = this.triedIds[this.triedIds.length - 1];
+    return id === undefined ? undefined : this.svc.instances.get(id);
+  }
+}
+
+/** The client's x-request-id when it is sane, else a new one. */
+export function newRequestId(req: IncomingMessage, ctx: ForwardContext): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : ctx.nextRequestId();
+}
+
+export function hasRequestBody(req: IncomingMessage): boolean {
+  const cl = req.headers['content-length'];
+  if (cl !== undefined) return cl !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
+}

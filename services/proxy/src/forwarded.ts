@@ -1,0 +1,77 @@
+/**
+ * X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239) under trusted-proxy rules: a client
+ * whose address is in a trusted CIDR (another proxy or load balancer in front of us) has its
+ * chain appended to; anybody else's claims are replaced, so a client cannot spoof its address
+ * to the upstream (or to CLIENT_IP hashing).
+ */
+import { BlockList, isIPv6 } from 'node:net';
+import type { ForwardedValues } from './headers.js';
+import { rawHeader } from './headers.js';
+
+export interface TrustPolicy {
+  isTrusted(address: string): boolean;
+}
+
+export function createTrustPolicy(cidrs: readonly string[]): TrustPolicy {
+  if (cidrs.length === 0) return { isTrusted: () => false };
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [addr, bits] = cidr.split('/') as [string, string | undefined];
+    const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(addr, type);
+    else list.addSubnet(addr, Number(bits), type);
+  }
+  return {
+    isTrusted: (address) => {
+      const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+      return list.check(v4, isIPv6(v4) ? 'ipv6' : 'ipv4');
+    },
+  };
+}
+
+/** The peer address without the IPv4-mapped prefix. */
+export function peerAddress(remote: string | undefined): string {
+  if (remote === undefined) return 'unknown';
+  return remote.startsWith('::ffff:') ? remote.slice(7) : remote;
+}
+
+function forwardedNode(address: string): string {
+  return isIPv6(address) ? `"[${address}]"` : address;
+}
+
+function quoteIfNeeded(value: string): string {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * The client address to hash on: the peer, or, behind trusted proxies, the right-most
+ * X-Forwarded-For entry that is not itself a trusted proxy.
+ */
+export function clientAddress(peer: string, rawHeaders: readonly string[], trust: TrustPolicy): string {
+  if (!trust.isTrusted(peer)) return peer;
+  const xff = rawHeader(rawHeaders, 'x-forwarded-for');
+  if (xff === undefined) return peer;
+  const hops = xff.split(',');
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i]!.trim();
+    if (hop !== '' && !trust.isTrusted(hop)) return hop;
+  }
+  return peer;
+}
+
+export function forwardedValues(peer: string, rawHeaders: readonly string[], host: string, trust: TrustPolicy, requestId: string): ForwardedValues {
+  const trusted = trust.isTrusted(peer);
+  const proto = 'http';
+  const priorXff = trusted ? rawHeader(rawHeaders, 'x-forwarded-for') : undefined;
+  const priorProto = trusted ? rawHeader(rawHeaders, 'x-forwarded-proto') : undefined;
+  const priorHost = trusted ? rawHeader(rawHeaders, 'x-forwarded-host') : undefined;
+  const priorForwarded = trusted ? rawHeader(rawHeaders, 'forwarded') : undefined;
+  const element = `for=${forwardedNode(peer)};host=${quoteIfNeeded(host)};proto=${proto}`;
+  return {
+    xForwardedFor: priorXff === undefined || priorXff.trim() === '' ? peer : `${priorXff}, ${peer}`,
+    xForwardedProto: priorProto ?? proto,
+    xForwardedHost: priorHost ?? host,
+    forwarded: priorForwarded === undefined || priorForwarded.trim() === '' ? element : `${priorForwarded}, ${element}`,
+    requestId,
+  };
+}

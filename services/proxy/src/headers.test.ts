@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { clientAddress, createTrustPolicy, forwardedValues } from './forwarded.js';
+import { buildRouteTable } from './route-table.js';
+
+const pairs = (flat: string[]) => {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!.toLowerCase(), flat[i + 1]!]);
+  return out;
+};
+const fwd = { xForwardedFor: '1.1.1.1', xForwardedProto: 'http', xForwardedHost: 'h', forwarded: 'for=1.1.1.1', requestId: 'r' };
+
+describe('hop-by-hop headers', () => {
+  const cases: Array<[string, string[], string[], string[]]> = [
+    ['always hop-by-hop', ['Keep-Alive', '5', 'TE', 'trailers', 'Transfer-Encoding', 'chunked', 'Upgrade', 'h2c', 'Proxy-Connection', 'x', 'Expect', '100-continue', 'A', '1'], ['a'], ['keep-alive', 'te', 'transfer-encoding', 'upgrade', 'proxy-connection', 'expect']],
+    ['named by Connection', ['Connection', 'X-A, x-b', 'X-A', '1', 'X-B', '2', 'X-C', '3'], ['x-c'], ['connection', 'x-a', 'x-b']],
+    ['Connection cannot strip Host or Content-Length', ['Connection', 'host, content-length', 'Host', 'h', 'Content-Length', '3'], ['host', 'content-length'], ['connection']],
+    ['client forwarding fields are replaced', ['X-Forwarded-For', '6.6.6.6', 'Forwarded', 'for=6.6.6.6', 'X-Request-Id', 'evil'], [], []],
+  ];
+  it.each(cases)('request: %s', (_name, raw, kept, dropped) => {
+    const out = pairs(upstreamRequestHeaders(raw, fwd));
+    const names = out.map(([n]) => n);
+    for (const k of kept) expect(names).toContain(k);
+    for (const d of dropped) expect(names).not.toContain(d);
+    expect(out.filter(([n]) => n === 'x-forwarded-for')).toEqual([['x-forwarded-for', '1.1.1.1']]);
+    expect(out.filter(([n]) => n === 'x-request-id')).toEqual([['x-request-id', 'r']]);
+  });
+
+  it('response: drops hop-by-hop and Connection-named fields, adds the request id', () => {
+    const raw = ['Connection', 'x-int', 'X-Int', 's', 'Transfer-Encoding', 'chunked', 'Content-Type', 'text/plain'].map((s) => Buffer.from(s));
+    expect(pairs(clientResponseHeaders(raw, 'rid'))).toEqual([['content-type', 'text/plain'], ['x-request-id', 'rid']]);
+  });
+});
+
+describe('forwarding headers under trust rules', () => {
+  const trust = createTrustPolicy(['10.0.0.0/8', '::1']);
+  it('appends for a trusted peer and replaces for anybody else', () => {
+    const raw = ['X-Forwarded-For', '203.0.113.9', 'X-Forwarded-Proto', 'https', 'Forwarded', 'for=203.0.113.9'];
+    expect(forwardedValues('10.1.2.3', raw, 'shop', trust, 'r')).toMatchObject({ xForwardedFor: '203.0.113.9, 10.1.2.3', xForwardedProto: 'https', forwarded: 'for=203.0.113.9, for=10.1.2.3;host=shop;proto=http' });
+    expect(forwardedValues('198.51.100.7', raw, 'shop', trust, 'r')).toMatchObject({ xForwardedFor: '198.51.100.7', xForwardedProto: 'http', forwarded: 'for=198.51.100.7;host=shop;proto=http' });
+    expect(forwardedValues('::1', [], 'a b', trust, 'r').forwarded).toBe('for="[::1]";host="a b";proto=http');
+  });
+  it('finds the client address behind trusted proxies', () => {
+    expect(clientAddress('10.0.0.1', ['X-Forwarded-For', '1.2.3.4, 10.0.0.9'], trust)).toBe('1.2.3.4');
+    expect(clientAddress('8.8.8.8', ['X-Forwarded-For', '1.2.3.4'], trust)).toBe('8.8.8.8');
+  });
+});
+
+describe('route table', () => {
+  const table = buildRouteTable([
+    { host: null, pathPrefix: '/', service: 'root' },
+    { host: null, pathPrefix: '/api', service: 'api' },
+    { host: null, pathPrefix: '/api/v2/', service: 'v2' },
+    { host: 'Shop.Example', pathPrefix: '/api', service: 'shop-api' },
+  ]);
+  const cases: Array<[string | undefined, string, string]> = [
+    [undefined, '/', 'root'],
+    [undefined, '/api', 'api'],
+    [undefined, '/api?x=1', 'api'],
+    [undefined, '/api/v1/x', 'api'],
+    [undefined, '/apix', 'root'],
+    [undefined, '/api/v2/x', 'v2'],
+    ['shop.example:8080', '/api/x', 'shop-api'],
+    ['shop.example', '/other', 'root'],
+    ['other.example', '/api/x', 'api'],
+  ];
+  it.each(cases)('host %s path %s -> %s', (host, url, expected) => {
+    expect(table.match(host, url)).toBe(expected);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * Hop-by-hop header handling (RFC 9110 §7.6.1) in both directions, on node's raw header arrays
+ * (name, value, name, value, ...) so headers keep their order, case and duplicates and no
+ * object is built per request.
+ *
+ * Removed: Connection and every field it names, Keep-Alive, Proxy-Connection, TE,
+ * Transfer-Encoding (the body is re-framed on each side), Upgrade (outside a WebSocket
+ * upgrade), and Expect (node answers 100-continue itself; undici refuses the field). A field
+ * named in Connection is dropped, never turned into an error, except Host and Content-Length,
+ * which a client cannot remove this way (they carry routing and framing).
+ */
+
+const ALWAYS_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings']);
+/** Fields a Connection header may not strip. */
+const PROTECTED = new Set(['host', 'content-length']);
+/** Set by the proxy itself; whatever the client sent is replaced (or appended, when trusted). */
+const PROXY_OWNED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-request-id']);
+
+/** Lower-case tokens named by the Connection header values in `raw`. */
+function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      for (const t of raw[i + 1]!.split(',')) {
+        const token = t.trim().toLowerCase();
+        if (token !== '' && !PROTECTED.has(token)) (tokens ??= new Set()).add(token);
+      }
+    }
+  }
+  return tokens;
+}
+
+export interface ForwardedValues {
+  readonly xForwardedFor: string;
+  readonly xForwardedProto: string;
+  readonly xForwardedHost: string;
+  readonly forwarded: string;
+  readonly requestId: string;
+}
+
+/**
+ * The header list sent upstream: the client's fields minus hop-by-hop ones and minus the
+ * proxy-owned ones, then the proxy's forwarding fields. `upgrade` keeps the WebSocket
+ * handshake's Connection/Upgrade pair.
+ */
+export function upstreamRequestHeaders(raw: readonly string[], fwd: ForwardedValues, upgrade?: string): string[] {
+  const named = connectionTokens(raw);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (ALWAYS_HOP_BY_HOP.has(lower) || PROXY_OWNED.has(lower)) continue;
+    if (named !== undefined && named.has(lower)) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  out.push(
+    'x-forwarded-for', fwd.xForwardedFor,
+    'x-forwarded-proto', fwd.xForwardedProto,
+    'x-forwarded-host', fwd.xForwardedHost,
+    'forwarded', fwd.forwarded,
+    'x-request-id', fwd.requestId,
+  );
+  if (upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', upgrade);
+  return out;
+}
+
+/**
+ * The response header list for the client from undici's raw response headers (Buffers):
+ * hop-by-hop fields removed (node adds its own framing and Connection), x-request-id added
+ * when the upstream did not echo it.
+ */
+export function clientResponseHeaders(raw: readonly Buffer[], requestId: string): string[] {
+  const out: string[] = [];
+  let named: Set<string> | undefined;
+  let hasRequestId = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (lower === 'connection') {
+      for (const t of raw[i + 1]!.toString('latin1').split(',')) {
+        const token = t.trim().toLowerCase();
+        if (token !== '' && !PROTECTED.has(token)) (named ??= new Set()).add(token);
+      }
+      continue;
+    }
+    if (ALWAYS_HOP_BY_HOP.has(lower)) continue;
+    if (lower === 'x-request-id') hasRequestId = true;
+    out.push(name, raw[i + 1]!.toString('latin1'));
+  }
+  if (named !== undefined) {
+    const kept: string[] = [];
+    for (let i = 0; i < out.length; i += 2) if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+    if (!hasRequestId) kept.push('x-request-id', requestId);
+    return kept;
+  }
+  if (!hasRequestId) out.push('x-request-id', requestId);
+  return out;
+}
+
+/** The value of the first header `lowerName` in node's raw header list. */
+export function rawHeader(raw: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+  }
+  return undefined;
+}

@@ -1,0 +1,68 @@
+/**
+ * What `createProxy` takes: the process config plus injected dependencies (clock, randomness,
+ * logger, bus), so tests drive time and dice and main.ts wires the real ones.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { EventBus } from '@slb/core';
+import type { Logger } from 'pino';
+
+export interface ProxyLimits {
+  /** Request body limit in bytes (413); 0 disables the limit. */
+  readonly maxBodyBytes: number;
+  /** Request line + headers, bytes (node's maxHeaderSize; 431). */
+  readonly maxHeaderBytes: number;
+  /** Header field count (431). */
+  readonly maxHeaders: number;
+  /** Request-target length (414). */
+  readonly maxUrlLength: number;
+  /** A client must send its complete headers within this (408, slowloris). */
+  readonly headersTimeoutMs: number;
+  /** A client must send its complete request (headers + body) within this; 0 = off. */
+  readonly requestTimeoutMs: number;
+  /** Idle keep-alive connections from clients close after this. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ProxyLimits = Object.freeze({
+  maxBodyBytes: 10 * 1024 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  maxHeaders: 100,
+  maxUrlLength: 8 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+});
+
+export interface Clock {
+  /** ms since epoch (windows, expiries, balancer time). */
+  now(): number;
+  /** A monotonic ms clock with sub-ms resolution, for latencies. */
+  monotonic(): number;
+}
+
+export const SYSTEM_CLOCK: Clock = Object.freeze({ now: () => Date.now(), monotonic: () => performance.now() });
+
+export interface ProxyOptions {
+  readonly proxyId: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly adminHost?: string;
+  readonly adminPort?: number;
+  readonly adminToken?: string | undefined;
+  readonly snapshotDir?: string | undefined;
+  /** Ed25519 public key: when set, unsigned / forged config updates are rejected. */
+  readonly configPublicKey?: KeyObject | string | undefined;
+  readonly trustedProxies?: readonly string[];
+  readonly limits?: Partial<ProxyLimits>;
+  readonly drainTimeoutMs?: number;
+  /** Telemetry window; 0 disables telemetry. */
+  readonly telemetryWindowMs?: number;
+  readonly accessLog?: boolean;
+  /** Services applied at start (after the snapshot, so a newer snapshot wins). */
+  readonly services?: readonly unknown[];
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly logger?: Logger;
+  /** When given: config-updates and routing-decisions are consumed, status and telemetry written. */
+  readonly bus?: EventBus;
+}
