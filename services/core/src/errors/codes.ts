@@ -70,6 +70,9 @@ export const ERROR_CODES = {
   SLB_CONFIG_REJECTED: { retriable: false, summary: 'A proxy rejected a pushed config (its config-status names the reason).' },
   // tooling
   SLB_TOOL_MISSING: { retriable: false, summary: 'A required program (java, mvn, ...) is not installed.' },
+  // load generator (bench/loadtest)
+  SLB_LOADTEST_USAGE: { retriable: false, summary: 'The load generator was given bad command-line arguments (unknown option, malformed rate, duration or burst).' },
+  SLB_LOADTEST_TARGET_UNREACHABLE: { retriable: true, summary: 'The load generator could not connect to its target URL, or the target answered no request at all.' },
 } as const satisfies Record<string, ErrorCodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
