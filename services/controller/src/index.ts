@@ -1,1 +1,14 @@
-export {};
+export * from './decisions/index.js';
+export * from './alerts/index.js';
+export * from './create-controller.js';
+export * from './config-assessment.js';
+export * from './operator-actions.js';
+export * from './decision-wire.js';
+export * from './audit-records.js';
+export * from './alert-wire.js';
+export * from './why.js';
+export * from './proxy-staleness.js';
+export * from './window-metrics.js';
+export * from './console-server.js';
+export * from './kafka-lag.js';
+export { envToConfig, readEnv, ENV_KEYS, DEFAULT_CONSOLE_PORT, DEFAULT_CONSOLE_HOST, type ControllerConfig, type ControllerEnv } from './config.js';
