@@ -18,6 +18,7 @@ export default defineConfig({
       '@slb/controller': pkg('controller'),
       '@slb/alert-router': pkg('alert-router'),
       '@slb/slbctl': pkg('slbctl'),
+      '@slb/standalone': pkg('standalone'),
       }).map(([name, replacement]) => ({ find: new RegExp(`^${name}$`), replacement })),
     ],
   },

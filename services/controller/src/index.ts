@@ -12,3 +12,4 @@ export * from './window-metrics.js';
 export * from './console-server.js';
 export * from './kafka-lag.js';
 export { envToConfig, readEnv, ENV_KEYS, DEFAULT_CONSOLE_PORT, DEFAULT_CONSOLE_HOST, type ControllerConfig, type ControllerEnv } from './config.js';
+export { consolePlugin, ConsoleModel, startConsoleFeed, type ConsoleOptions } from './console/index.js';

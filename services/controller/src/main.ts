@@ -5,6 +5,7 @@ import { envToConfig, readEnv, type ControllerConfig } from './config.js';
 import { createController } from './create-controller.js';
 import { createKafkaLagReader } from './kafka-lag.js';
 import { startConsoleServer } from './console-server.js';
+import { consolePlugin } from './console/index.js';
 
 let config: ControllerConfig;
 try {
@@ -19,7 +20,13 @@ const registry = new Registry();
 const bus = createKafkaBusFromConfig(config.bus, { clientId: member, topicPrefix: prefix, groupIdPrefix: prefix, registry, logger: log('bus') });
 const lag = createKafkaLagReader(createKafkaClient({ clientId: `${member}-lag`, connection: config.bus.kafka }), prefix + groupId, ['health-scores', 'config-updates'].map((t) => ({ logical: t, physical: prefix + t })));
 const controller = createController({ bus, member, groupId, registry, logger: log('decisions'), lagReader: () => lag.read(), ...(config.signingKey === undefined ? {} : { signingKey: config.signingKey }) });
-const server = await startConsoleServer({ controller, registry, host: config.consoleHost, port: config.consolePort, adminToken: config.adminToken });
+const server = await startConsoleServer({
+  controller, registry, host: config.consoleHost, port: config.consolePort, adminToken: config.adminToken,
+  // Each console sees the whole fleet, so its group is per member, not shared.
+  extend: async (app) => {
+    await app.register(consolePlugin, { bus, groupId: `${prefix}slb-console-${member}` });
+  },
+});
 await controller.start();
 log('main').info({ member, groupId, console: server.url }, 'controller running');
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
