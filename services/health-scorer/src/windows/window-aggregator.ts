@@ -72,6 +72,15 @@ export class WindowAggregator {
     return this.watermark;
   }
 
+  /**
+   * Starts a rebuilt aggregator where a previous owner's emissions ended (docs/health-scorer.md,
+   * "Takeover"): every window ending at or before `watermarkMs` was already emitted, so a
+   * report for one is late, never merged a second time. The watermark never moves back.
+   */
+  resumeFrom(watermarkMs: number): void {
+    if (Number.isFinite(watermarkMs) && watermarkMs > this.watermark) this.watermark = watermarkMs;
+  }
+
   stats(): WindowStats {
     return { ...this.counters, openWindows: this.open.size, watermarkMs: this.watermark };
   }

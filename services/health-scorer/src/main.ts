@@ -1,0 +1,30 @@
+/** The health-scorer process (distributed mode): readEnv -> config -> Kafka client + codec -> scorer; SIGTERM/SIGINT stop. */
+import { Registry } from 'prom-client';
+import { createKafkaClient, createLogger, createRegistryCodec } from '@slb/core';
+import { envToConfig, readEnv } from './config.js';
+import { createHealthScorer } from './create-health-scorer.js';
+import { startMetricsServer } from './metrics-server.js';
+
+const config = envToConfig(readEnv(process.env), process.env);
+const logger = createLogger('health-scorer:main', { level: config.logLevel });
+const registry = new Registry();
+const { registry: reg, kafka: connection } = config.bus;
+const kafka = createKafkaClient({ clientId: `health-scorer-${config.memberName}`, connection, logger: createLogger('health-scorer:kafka', { level: config.logLevel }) });
+const codec = createRegistryCodec({ registryUrl: reg.url, subjectPrefix: config.topicPrefix, ...(reg.auth === undefined ? {} : { auth: reg.auth }) });
+const scorer = createHealthScorer({
+  transport: { kind: 'kafka', kafka, codec, topicPrefix: config.topicPrefix },
+  groupId: config.groupId,
+  memberName: config.memberName,
+  window: { sizeMs: config.windowMs },
+  registry,
+  logger: createLogger('health-scorer:scorer', { level: config.logLevel }),
+});
+const server = await startMetricsServer({ registry, host: config.metricsHost, port: config.metricsPort, healthy: () => scorer.running });
+await scorer.start();
+logger.info({ group: config.groupId, member: config.memberName, metricsPort: server.port }, 'health-scorer running');
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'stopping');
+    void scorer.stop().then(() => server.close()).then(() => process.exit(0));
+  });
+}
