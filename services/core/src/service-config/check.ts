@@ -24,7 +24,13 @@ export type CheckConfigResult =
 
 export function checkConfigUpdate(raw: unknown, options: CheckConfigOptions = {}): CheckConfigResult {
   const { value, issues } = normalizeConfigUpdate(raw);
-  if (issues.length === 0) issues.push(...validateServiceConfig(value));
+  // Meaning is checked even when some fields had the wrong shape (normalization keeps their
+  // defaults), so a person fixing a file sees every problem at once; a path already reported
+  // is not reported twice.
+  const reported = new Set(issues.map((i) => i.path));
+  for (const issue of validateServiceConfig(value)) {
+    if (![...reported].some((p) => issue.path === p || issue.path.startsWith(`${p}.`) || issue.path.startsWith(`${p}[`))) issues.push(issue);
+  }
   const fail = (code: ConstructorParameters<typeof SlbError>[0], message: string, list: ValidationIssue[]): CheckConfigResult => ({
     ok: false,
     issues: list,
