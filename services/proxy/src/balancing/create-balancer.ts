@@ -141,7 +141,7 @@ class PolicyBalancer implements Balancer {
         continue;
       }
       ringChanged = true;
-      const s = new EndpointState(e, this.initialized ? nowMs : undefined, this.cfg.peakEwma.decayMs, this.cfg.peakEwma.defaultRttMs);
+      const s = new EndpointState(e, this.initialized ? nowMs : undefined, this.cfg.peakEwma.decayMs, this.cfg.peakEwma.defaultRttMs, nowMs);
       // A re-added instance that is still draining keeps counting its old requests.
       const old = this.draining.get(e.id);
       if (old !== undefined) {

@@ -22,10 +22,10 @@ export class EndpointState {
   /** The weight smooth WRR steps with: `weight`, or least-request's load-adjusted weight. */
   pickWeight = 0;
 
-  constructor(endpoint: Endpoint, slowStartFromMs: number | undefined, ewmaDecayMs: number, defaultRttMs: number) {
+  constructor(endpoint: Endpoint, slowStartFromMs: number | undefined, ewmaDecayMs: number, defaultRttMs: number, createdAtMs?: number) {
     this.endpoint = endpoint;
     this.slowStartFromMs = slowStartFromMs;
-    this.ewma = new PeakEwma(ewmaDecayMs, defaultRttMs);
+    this.ewma = new PeakEwma(ewmaDecayMs, defaultRttMs, createdAtMs);
   }
 
   get id(): string {

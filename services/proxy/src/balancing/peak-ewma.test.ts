@@ -88,6 +88,28 @@ describe('peak-EWMA balancing', () => {
     expect(toNew).toBe(1);
   });
 
+  it('an instance that never won a pick is probed once its default RTT decays (light load, nothing in flight)', () => {
+    // Serial requests at 20/s, all answering in 1 ms: the two-choice comparison sees 1 ms peers
+    // against a 30 ms default. Without decay of the default the third instance starves forever.
+    const b = createBalancer({ kind: 'peak-ewma', slowStart: { windowMs: 0 } }, { random: seededRandom(7) });
+    b.setEndpoints(['a', 'b', 'c'].map((id) => ({ id, address: id, weight: 1 })), 0);
+    const hits: Record<string, number> = { a: 0, b: 0, c: 0 };
+    for (let t = 0; t < 120_000; t += 50) {
+      const e = b.pick({}, t)!;
+      b.onStart(e.id, t);
+      b.onEnd(e.id, 1, true, t + 1);
+      hits[e.id]! += 1;
+    }
+    for (const id of ['a', 'b', 'c']) expect(hits[id], id).toBeGreaterThan(0.2 * 2_400);
+  });
+
+  it('the default RTT decays from when the instance was added', () => {
+    const e = new PeakEwma(10_000, 30, 5_000);
+    expect(e.estimate(5_000)).toBe(30);
+    expect(e.estimate(15_000)).toBeCloseTo(30 * Math.exp(-1), 9);
+    expect(e.hasData).toBe(false);
+  });
+
   it('reports the estimate in the snapshot', () => {
     const b = createBalancer({ kind: 'peak-ewma' }, { random: seededRandom(4) });
     b.setEndpoints([{ id: 'a', address: 'a', weight: 1 }], 0);

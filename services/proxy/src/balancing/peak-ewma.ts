@@ -12,13 +12,22 @@
 export class PeakEwma {
   private cost: number;
   private stampMs: number | undefined;
+  /** When the default RTT was assumed; it decays from here until the first observation. */
+  private readonly createdAtMs: number | undefined;
 
   constructor(
     private readonly decayMs: number,
     /** Linkerd starts every endpoint at a default RTT, so a fresh one is neither ignored nor flooded. */
     defaultRttMs: number,
+    /**
+     * When given, the default decays like any estimate. Without it an endpoint that never wins a
+     * pick keeps its default forever, and under light load (nothing in flight) two choices always
+     * prefer the peers with real, lower latencies: the endpoint starves.
+     */
+    createdAtMs?: number,
   ) {
     this.cost = defaultRttMs;
+    this.createdAtMs = createdAtMs;
   }
 
   /** False until the first response: the balancer penalises such endpoints while they have requests in flight. */
@@ -39,7 +48,8 @@ export class PeakEwma {
 
   /** The estimate in ms at `nowMs`, decayed over the idle time since the last observation. */
   estimate(nowMs: number): number {
-    if (this.stampMs === undefined) return this.cost;
-    return this.cost * Math.exp(-Math.max(nowMs - this.stampMs, 0) / this.decayMs);
+    const since = this.stampMs ?? this.createdAtMs;
+    if (since === undefined) return this.cost;
+    return this.cost * Math.exp(-Math.max(nowMs - since, 0) / this.decayMs);
   }
 }
