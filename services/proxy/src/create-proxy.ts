@@ -111,16 +111,7 @@ export function createProxy(options: ProxyOptions): Proxy {
             current.balancer.setHealth(r.instanceId, r.healthy, clock.now(), 'active');
             logger.info({ serviceId, instanceId: r.instanceId, state: r.transition, details: r.details }, 'health check state changed');
           }
-          bus?.publishTelemetry('health-status', serviceId, {
-            timestamp: clock.now(),
-            serviceId,
-            instanceId: r.instanceId,
-            proxyId,
-            status: r.healthy ? 'HEALTHY' : 'UNHEALTHY',
-            responseTime: r.responseTimeMs,
-            checkType: cfg.type,
-            details: r.details,
-          });
+          publishVerdict(current, r.instanceId, cfg.type, r.responseTimeMs, r.details);
         },
       });
     healthCheckers.set(serviceId, checker);
@@ -145,16 +136,40 @@ export function createProxy(options: ProxyOptions): Proxy {
     onApplied: (update, previous) => reporter.applied(update, previous),
   });
 
+  /**
+   * health-status carries this proxy's whole verdict on an instance: UNHEALTHY while its active
+   * check OR its passive outlier detection says so. A proxy that ejected an instance locally stops
+   * sending it traffic, so without this the scorer would see silence, not failure, and the other
+   * proxies would each have to find the failure again on their own clients' requests.
+   */
+  const publishVerdict = (svc: ServiceRuntime, instanceId: string, checkType: 'HTTP' | 'TCP', responseTimeMs: number | null, details: Record<string, string>) => {
+    if (bus === undefined) return;
+    const sources = svc.balancer.snapshot(clock.now()).endpoints.find((e) => e.id === instanceId)?.unhealthySources ?? [];
+    bus.publishTelemetry('health-status', svc.id, {
+      timestamp: clock.now(),
+      serviceId: svc.id,
+      instanceId,
+      proxyId,
+      status: sources.length === 0 ? 'HEALTHY' : 'UNHEALTHY',
+      responseTime: responseTimeMs,
+      checkType,
+      details: sources.length === 0 ? details : { ...details, unhealthySources: sources.join(',') },
+    });
+  };
+
   const onOutlierEvents = (svc: ServiceRuntime, events: OutlierEvent[]) => {
     const now = clock.now();
+    const checkType = svc.config.healthCheck?.type ?? 'HTTP';
     for (const e of events) {
       if (e.type === 'eject') {
         svc.balancer.setHealth(e.id, false, now, 'outlier');
         metrics.ejections.labels(svc.id, e.id, e.reason).inc();
         logger.warn({ serviceId: svc.id, instanceId: e.id, reason: e.reason, untilMs: e.untilMs, evidence: e.evidence }, 'instance ejected');
+        publishVerdict(svc, e.id, checkType, null, { source: 'outlier', reason: e.reason, untilMs: String(e.untilMs) });
       } else if (e.type === 'uneject') {
         svc.balancer.setHealth(e.id, true, now, 'outlier');
         logger.info({ serviceId: svc.id, instanceId: e.id }, 'instance returned from ejection');
+        publishVerdict(svc, e.id, checkType, null, { source: 'outlier', reason: 'ejection time over' });
       }
     }
   };
