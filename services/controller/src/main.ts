@@ -22,9 +22,9 @@ const lag = createKafkaLagReader(createKafkaClient({ clientId: `${member}-lag`, 
 const controller = createController({ bus, member, groupId, registry, logger: log('decisions'), lagReader: () => lag.read(), ...(config.signingKey === undefined ? {} : { signingKey: config.signingKey }) });
 const server = await startConsoleServer({
   controller, registry, host: config.consoleHost, port: config.consolePort, adminToken: config.adminToken,
-  // Each console sees the whole fleet, so its group is per member, not shared.
+  // Each console sees the whole fleet, so its group is per member, not shared (the bus adds the topic prefix).
   extend: async (app) => {
-    await app.register(consolePlugin, { bus, groupId: `${prefix}slb-console-${member}` });
+    await app.register(consolePlugin, { bus, groupId: `slb-console-${member}` });
   },
 });
 await controller.start();

@@ -1,11 +1,18 @@
 /** The health-scorer process (distributed mode): readEnv -> config -> Kafka client + codec -> scorer; SIGTERM/SIGINT stop. */
 import { Registry } from 'prom-client';
-import { createKafkaClient, createLogger, createRegistryCodec } from '@slb/core';
+import { createKafkaClient, createLogger, createRegistryCodec, isSlbError } from '@slb/core';
 import { envToConfig, readEnv } from './config.js';
 import { createHealthScorer } from './create-health-scorer.js';
 import { startMetricsServer } from './metrics-server.js';
 
-const config = envToConfig(readEnv(process.env), process.env);
+// A bad environment is one line naming every problem, not a stack trace.
+let config: ReturnType<typeof envToConfig>;
+try {
+  config = envToConfig(readEnv(process.env), process.env);
+} catch (error) {
+  process.stderr.write(`health-scorer: ${isSlbError(error) ? `${error.message} [${error.code}]` : String(error)}\n`);
+  process.exit(1);
+}
 const logger = createLogger('health-scorer:main', { level: config.logLevel });
 const registry = new Registry();
 const { registry: reg, kafka: connection } = config.bus;

@@ -1,10 +1,17 @@
 /** The proxy process: readEnv -> config -> create -> listen; SIGTERM/SIGINT drain. */
-import { createKafkaBus, createRegistryCodec, type EventBus } from '@slb/core';
+import { createKafkaBus, createRegistryCodec, type EventBus, isSlbError } from '@slb/core';
 import { pino } from 'pino';
 import { envToConfig, readEnv } from './config.js';
 import { createProxy } from './create-proxy.js';
 
-const config = envToConfig(readEnv(process.env));
+// A bad environment is one line naming every problem, not a stack trace.
+let config: ReturnType<typeof envToConfig>;
+try {
+  config = envToConfig(readEnv(process.env));
+} catch (error) {
+  process.stderr.write(`proxy: ${isSlbError(error) ? `${error.message} [${error.code}]` : String(error)}\n`);
+  process.exit(1);
+}
 // Asynchronous log destination: access logs must not block the request path on stdout.
 const logger = pino({ name: 'proxy:http', level: config.logLevel }, pino.destination({ dest: 1, sync: false }));
 let bus: EventBus | undefined;

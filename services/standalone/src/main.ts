@@ -25,7 +25,7 @@ const urls = await standalone.start().catch(fail);
 const lines = [
   'Smart Load Balancer: standalone mode (all roles, in-process bus, no Kafka)',
   `  console   ${urls.console}/`,
-  `  proxy     ${urls.proxy}/   (demo routes: /checkout/..., /catalog/...)`,
+  `  proxy     ${urls.proxy}/${urls.demoInstances.size > 0 ? '   (demo routes: /checkout/..., /catalog/...)' : ''}`,
   `  admin     ${urls.admin}/   (/metrics, /healthz, /admin/state)`,
 ];
 if (urls.demoInstances.size > 0) {
