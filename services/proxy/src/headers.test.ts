@@ -52,6 +52,9 @@ describe('route table', () => {
     { host: null, pathPrefix: '/api', service: 'api' },
     { host: null, pathPrefix: '/api/v2/', service: 'v2' },
     { host: 'Shop.Example', pathPrefix: '/api', service: 'shop-api' },
+    { host: '*.example.com', pathPrefix: '/', service: 'wild' },
+    { host: '*.eu.example.com', pathPrefix: '/api', service: 'wild-eu-api' },
+    { host: 'www.example.com', pathPrefix: '/', service: 'www' },
   ]);
   const cases: Array<[string | undefined, string, string]> = [
     [undefined, '/', 'root'],
@@ -63,6 +66,13 @@ describe('route table', () => {
     ['shop.example:8080', '/api/x', 'shop-api'],
     ['shop.example', '/other', 'root'],
     ['other.example', '/api/x', 'api'],
+    ['a.example.com', '/x', 'wild'],
+    ['a.b.example.com:443', '/x', 'wild'],
+    ['example.com', '/x', 'root'],
+    ['www.example.com', '/x', 'www'],
+    ['shop.eu.example.com', '/api/y', 'wild-eu-api'],
+    ['shop.eu.example.com', '/other', 'wild'],
+    ['notexample.com', '/x', 'root'],
   ];
   it.each(cases)('host %s path %s -> %s', (host, url, expected) => {
     expect(table.match(host, url)).toBe(expected);

@@ -1,7 +1,8 @@
 /**
  * The immutable route table: host + path prefix -> service. A config change builds a new
  * table and swaps one reference, so a request sees either the old or the new table, never a
- * mix. Matching: routes for the request's exact host are tried before host-less routes; within
+ * mix. Matching: routes for the request's exact host, then wildcard hosts (`*.example.com`, longest
+ * suffix first), then host-less routes; within
  * each, the longest prefix wins; a prefix matches on a segment boundary ("/api" matches
  * "/api", "/api/x" and "/api?q", not "/apix").
  */
@@ -40,16 +41,22 @@ export function normalizeHost(host: string | undefined): string | undefined {
 
 export function buildRouteTable<S>(entries: readonly RouteEntry<S>[]): RouteTable<S> {
   const byHost = new Map<string, RouteEntry<S>[]>();
+  // `*.example.com` is kept as its suffix `.example.com`: it matches any host below that domain
+  // (one label or more, as Envoy's wildcard domains), never the bare domain itself.
+  const byWildcardSuffix = new Map<string, RouteEntry<S>[]>();
   const anyHost: RouteEntry<S>[] = [];
   for (const e of entries) {
     if (e.host === null) anyHost.push(e);
     else {
-      const key = e.host.toLowerCase();
-      let list = byHost.get(key);
-      if (list === undefined) byHost.set(key, (list = []));
+      const lower = e.host.toLowerCase();
+      const [map, key] = lower.startsWith('*.') ? [byWildcardSuffix, lower.slice(1)] : [byHost, lower];
+      let list = map.get(key);
+      if (list === undefined) map.set(key, (list = []));
       list.push(e);
     }
   }
+  // Longest (most specific) suffix first.
+  const wildcards = [...byWildcardSuffix].sort(([a], [b]) => b.length - a.length);
   const longestFirst = (a: RouteEntry<S>, b: RouteEntry<S>) => b.pathPrefix.length - a.pathPrefix.length;
   anyHost.sort(longestFirst);
   for (const list of byHost.values()) list.sort(longestFirst);
@@ -66,12 +73,18 @@ export function buildRouteTable<S>(entries: readonly RouteEntry<S>[]): RouteTabl
   return {
     entries: frozen,
     match(host, url) {
-      if (byHost.size > 0) {
+      if (byHost.size > 0 || wildcards.length > 0) {
         const h = normalizeHost(host);
-        const list = h === undefined ? undefined : byHost.get(h);
-        if (list !== undefined) {
-          const hit = scan(list, url);
+        if (h !== undefined) {
+          const list = byHost.get(h);
+          const hit = list === undefined ? undefined : scan(list, url);
           if (hit !== undefined) return hit;
+          for (const [suffix, wildList] of wildcards) {
+            if (h.length > suffix.length && h.endsWith(suffix)) {
+              const wildHit = scan(wildList, url);
+              if (wildHit !== undefined) return wildHit;
+            }
+          }
         }
       }
       return scan(anyHost, url);
