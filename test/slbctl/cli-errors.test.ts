@@ -87,11 +87,14 @@ describe('slbctl executable', () => {
 
     const r = await spawnCli(['config', 'validate', good, bad]);
     expect(r.code).toBe(EXIT.INVALID_CONFIG);
-    expect(r.stderr.trim().split('\n')).toEqual(['slbctl: 1 of 2 config files are invalid (2 problems) [SLB_SERVICE_CONFIG_INVALID]']);
+    expect(r.stderr.trim().split('\n')).toEqual(['slbctl: 1 of 2 config files are invalid (6 problems) [SLB_SERVICE_CONFIG_INVALID]']);
+    // Shape and meaning together, so one run shows everything to fix.
     expect(r.stdout).toContain('instances[1].weight: must be an integer >= 0, got -1');
     expect(r.stdout).toContain('policy.type: must be one of ROUND_ROBIN');
+    expect(r.stdout).toContain('instances[0].address');
+    expect(r.stdout).toContain('routes[0].pathPrefix');
 
-    // Structural problems first; once fixed, the semantic ones, again all at once.
+    // Meaning alone: again all at once.
     const semantic = await configFile({ serviceId: 'bad id', routes: [{ pathPrefix: 'no-slash' }], instances: [{ id: 'a', address: 'nope' }, { id: 'a', address: '127.0.0.1:1' }] });
     const json = await runInProcess(['--json', 'config', 'validate', semantic], {});
     expect(json.code).toBe(EXIT.INVALID_CONFIG);
