@@ -5,7 +5,7 @@
  * details.problems name the variable (and, for the routes file, the field path in it).
  */
 import { readFileSync } from 'node:fs';
-import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem } from '@slb/core';
+import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem, pickEnv } from '@slb/core';
 import { parse as parseYaml } from 'yaml';
 import { defaultRoutingTable, parseRoutingTable, type RoutingProblem, type RoutingTable } from './routing-table.js';
 import { DEFAULT_REFRESH_INTERVAL_MS } from './create-alert-router.js';
@@ -45,12 +45,7 @@ export interface AlertRouterConfig {
 
 /** Picks the router's own variables out of an environment (process.env in main.ts). */
 export function readEnv(env: NodeJS.ProcessEnv): AlertRouterEnv {
-  const out: AlertRouterEnv = {};
-  for (const key of ENV_KEYS) {
-    const v = env[key]?.trim();
-    if (v !== undefined && v !== '') out[key] = v;
-  }
-  return out;
+  return pickEnv(env, ENV_KEYS);
 }
 
 /** `raw` from readEnv; `busEnv` is the whole environment, read by the core's readBusEnv. */

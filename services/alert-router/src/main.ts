@@ -1,9 +1,9 @@
 /** The alert-router process (distributed mode): readEnv -> config -> Kafka bus -> router; SIGTERM/SIGINT close. */
 import { Registry } from 'prom-client';
-import { createKafkaBusFromConfig, createLogger, isSlbError } from '@slb/core';
+import { createKafkaBusFromConfig, createLogger, isSlbError, startMetricsServer } from '@slb/core';
 import { envToConfig, readEnv, type AlertRouterConfig } from './config.js';
 import { createAlertRouter } from './create-alert-router.js';
-import { startMetricsServer } from './metrics-server.js';
+
 
 let config: AlertRouterConfig;
 try {

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem } from '@slb/core';
+import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem, pickEnv } from '@slb/core';
 import { DEFAULT_CONTROLLER_GROUP } from './create-controller.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -44,12 +44,7 @@ export interface ControllerConfig {
 }
 
 export function readEnv(env: NodeJS.ProcessEnv): ControllerEnv {
-  const out: ControllerEnv = {};
-  for (const key of ENV_KEYS) {
-    const v = env[key]?.trim();
-    if (v !== undefined && v !== '') out[key] = v;
-  }
-  return out;
+  return pickEnv(env, ENV_KEYS);
 }
 
 export function envToConfig(

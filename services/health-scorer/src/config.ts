@@ -6,7 +6,7 @@
  * SCHEMA_REGISTRY_URL, SASL, TLS) are read by the core's readBusEnv.
  */
 import { hostname } from 'node:os';
-import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem } from '@slb/core';
+import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem, pickEnv } from '@slb/core';
 import { DEFAULT_SCORER_GROUP } from './create-health-scorer.js';
 import { DEFAULT_WINDOW_POLICY } from './windows/index.js';
 
@@ -33,12 +33,7 @@ export interface ScorerConfig {
 
 /** Picks the scorer's own variables out of an environment (process.env in main.ts). */
 export function readEnv(env: NodeJS.ProcessEnv): ScorerEnv {
-  const out: ScorerEnv = {};
-  for (const key of ENV_KEYS) {
-    const v = env[key]?.trim();
-    if (v !== undefined && v !== '') out[key] = v;
-  }
-  return out;
+  return pickEnv(env, ENV_KEYS);
 }
 
 /** `raw` from readEnv; `busEnv` is the whole environment, read by the core's readBusEnv. */

@@ -5,7 +5,6 @@ export * from './scorer-pipeline.js';
 export * from './commit-point.js';
 export * from './co-partition-assigner.js';
 export * from './scorer-metrics.js';
-export * from './metrics-server.js';
 export * from './config.js';
 export { transactionalIdFor, type ScorerTopics } from './partition-unit.js';
 export type { RunningScorer } from './kafka-scorer.js';

@@ -1,9 +1,9 @@
 /** The health-scorer process (distributed mode): readEnv -> config -> Kafka client + codec -> scorer; SIGTERM/SIGINT stop. */
 import { Registry } from 'prom-client';
-import { createKafkaClient, createLogger, createRegistryCodec, isSlbError } from '@slb/core';
+import { createKafkaClient, createLogger, createRegistryCodec, isSlbError, startMetricsServer } from '@slb/core';
 import { envToConfig, readEnv } from './config.js';
 import { createHealthScorer } from './create-health-scorer.js';
-import { startMetricsServer } from './metrics-server.js';
+
 
 // A bad environment is one line naming every problem, not a stack trace.
 let config: ReturnType<typeof envToConfig>;

@@ -1,1 +1,2 @@
 export * from './kafka-env.js';
+export { pickEnv } from './pick-env.js';

@@ -1,2 +1,3 @@
 export * from './logger.js';
 export * from './bus-metrics.js';
+export { startMetricsServer, type MetricsServer } from './metrics-server.js';
