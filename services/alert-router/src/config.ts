@@ -5,7 +5,7 @@
  * details.problems name the variable (and, for the routes file, the field path in it).
  */
 import { readFileSync } from 'node:fs';
-import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem, pickEnv } from '@slb/core';
+import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem, pickEnv, envInteger } from '@slb/core';
 import { parse as parseYaml } from 'yaml';
 import { defaultRoutingTable, parseRoutingTable, type RoutingProblem, type RoutingTable } from './routing-table.js';
 import { DEFAULT_REFRESH_INTERVAL_MS } from './create-alert-router.js';
@@ -75,16 +75,7 @@ export function envToConfig(raw: AlertRouterEnv, busEnv: NodeJS.ProcessEnv = {},
   const alertmanagerUrl = url('ALERTMANAGER_URL');
   const consoleUrl = url('SLB_CONSOLE_URL');
 
-  const integer = (field: 'SLB_METRICS_PORT' | 'SLB_ALERT_REFRESH_INTERVAL_MS', fallback: number, min: number, max: number): number => {
-    const value = raw[field];
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push({ field, message: `must be an integer from ${min} to ${max}, got "${value}"` });
-      return fallback;
-    }
-    return n;
-  };
+  const integer = (field: 'SLB_METRICS_PORT' | 'SLB_ALERT_REFRESH_INTERVAL_MS', fallback: number, min: number, max: number): number => envInteger(raw, field, fallback, { min, max }, problems);
   const metricsPort = integer('SLB_METRICS_PORT', DEFAULT_METRICS_PORT, 0, 65_535);
   // 0 turns re-posting off (only sensible when no receiver is an Alertmanager); otherwise at
   // least 1 s, at most a day.

@@ -6,7 +6,7 @@
  * SCHEMA_REGISTRY_URL, SASL, TLS) are read by the core's readBusEnv.
  */
 import { hostname } from 'node:os';
-import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem, pickEnv } from '@slb/core';
+import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem, pickEnv, envInteger } from '@slb/core';
 import { DEFAULT_SCORER_GROUP } from './create-health-scorer.js';
 import { DEFAULT_WINDOW_POLICY } from './windows/index.js';
 
@@ -47,16 +47,7 @@ export function envToConfig(raw: ScorerEnv, busEnv: NodeJS.ProcessEnv = {}, host
     problems.push(...((error.details?.problems as ConfigProblem[] | undefined) ?? [{ field: 'KAFKA_BROKERS', message: error.message }]));
   }
 
-  const integer = (field: 'SLB_METRICS_PORT' | 'SLB_WINDOW_MS', fallback: number, min: number, max: number): number => {
-    const value = raw[field];
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push({ field, message: `must be an integer from ${min} to ${max}, got "${value}"` });
-      return fallback;
-    }
-    return n;
-  };
+  const integer = (field: 'SLB_METRICS_PORT' | 'SLB_WINDOW_MS', fallback: number, min: number, max: number): number => envInteger(raw, field, fallback, { min, max }, problems);
   const metricsPort = integer('SLB_METRICS_PORT', DEFAULT_METRICS_PORT, 0, 65_535);
   // At least 100 ms (a window must hold a few proxy reports), at most an hour.
   const windowMs = integer('SLB_WINDOW_MS', DEFAULT_WINDOW_POLICY.sizeMs, 100, 3_600_000);

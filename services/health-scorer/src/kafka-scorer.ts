@@ -6,7 +6,7 @@
  * rejoin anyway, and the window state is a function of exactly that (docs/health-scorer.md).
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { ensureTopics, MAX_MESSAGE_BYTES, SlbError, type EventCodec, type Logger } from '@slb/core';
+import { ensureTopics, MAX_MESSAGE_BYTES, SlbError, type EventCodec, type Logger, lazyAdmin } from '@slb/core';
 import { coPartitionAssigner } from './co-partition-assigner.js';
 import { PartitionUnit, type ScorerTopics } from './partition-unit.js';
 import type { ScorerPipelineOptions } from './scorer-pipeline.js';
@@ -48,18 +48,8 @@ export async function startKafkaScorer(options: KafkaScorerOptions): Promise<Run
     deadLetters: name('dead-letters'),
   };
 
-  let adminClient: Promise<Admin> | undefined;
-  const admin = (): Promise<Admin> => {
-    adminClient ??= (async () => {
-      const a = kafka.admin();
-      await a.connect();
-      return a;
-    })().catch((error: unknown) => {
-      adminClient = undefined;
-      throw error;
-    });
-    return adminClient;
-  };
+  const adminConnection = lazyAdmin(kafka);
+  const admin = (): Promise<Admin> => adminConnection.get();
 
   // The start-up check: the scorer never creates topics, init-topics does.
   const report = await ensureTopics(await admin(), {
@@ -227,7 +217,7 @@ export async function startKafkaScorer(options: KafkaScorerOptions): Promise<Run
       await Promise.all([...units.values()].map((u) => u.close()));
       units.clear();
       metrics.partitionsOwned.set(0);
-      if (adminClient !== undefined) await (await adminClient.catch(() => undefined))?.disconnect();
+      await adminConnection.close();
     },
   };
 }

@@ -1,2 +1,3 @@
 export * from './kafka-env.js';
 export { pickEnv } from './pick-env.js';
+export { envInteger } from './env-integer.js';

@@ -6,3 +6,4 @@ export * from './telemetry-queue.js';
 export { createKafkaBus, type KafkaBus, type KafkaBusOptions } from './kafka-bus.js';
 export type { TelemetryOptions } from './telemetry-publisher.js';
 export { createKafkaBusFromConfig, type BusFromConfigOptions } from './bus-from-config.js';
+export { lazyAdmin } from './lazy-admin.js';

@@ -5,6 +5,7 @@
  * compacted topics. Topics are the catalogue's, optionally under a `topicPrefix`.
  */
 import type { Admin, Kafka } from 'kafkajs';
+import { lazyAdmin } from './lazy-admin.js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { SlbError } from '../errors/index.js';
@@ -80,18 +81,8 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   const telemetry = new TelemetryPublisher({ kafka: telemetryKafka, codec: options.codec, topicName, metrics, logger, now, ...options.telemetry });
   const subscriptions = new Set<Subscription>();
   const views = new Set<LatestView<TopicName>>();
-  let adminClient: Promise<Admin> | undefined;
-  const admin = (): Promise<Admin> => {
-    adminClient ??= (async () => {
-      const a = kafka.admin();
-      await a.connect();
-      return a;
-    })().catch((error: unknown) => {
-      adminClient = undefined;
-      throw error;
-    });
-    return adminClient;
-  };
+  const adminConnection = lazyAdmin(kafka);
+  const admin = (): Promise<Admin> => adminConnection.get();
   let closed = false;
   const ensureOpen = (what: string): void => {
     if (closed) throw new SlbError('SLB_BUS_CLOSED', `${what} on a closed bus`);
@@ -199,7 +190,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       await Promise.allSettled([...subscriptions].map((s) => s.stop()));
       await Promise.allSettled([...views].map((v) => v.close()));
       await Promise.allSettled([telemetry.close(), reliable.close()]);
-      if (adminClient !== undefined) await (await adminClient.catch(() => undefined))?.disconnect();
+      await adminConnection.close();
     },
   };
 }
