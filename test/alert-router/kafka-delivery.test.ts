@@ -6,7 +6,8 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Alert, KafkaBus } from '@slb/core';
-import { createAlertRouter, parseRoutingTable, startMetricsServer, type AlertRouter, type MetricsServer } from '@slb/alert-router';
+import { startMetricsServer, type MetricsServer } from '@slb/core';
+import { createAlertRouter, parseRoutingTable, type AlertRouter } from '@slb/alert-router';
 import { startAlertmanager, startHttpSink, webhookAlertmanagerConfig, type HttpSink, type RunningAlertmanager, type SinkRequest } from '../support/alertmanager.js';
 import { uniqueName } from '../support/kafka.js';
 import { alertRouterNamespace } from './namespace.js';

@@ -9,7 +9,8 @@
 import type { Producer } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createHealthScorer, startMetricsServer, type HealthScorer, type MetricsServer } from '@slb/health-scorer';
+import { startMetricsServer, type MetricsServer } from '@slb/core';
+import { createHealthScorer, type HealthScorer } from '@slb/health-scorer';
 import { kafkaNamespace, type KafkaNamespace } from '../bus/kafka-fixture.js';
 import { eventually } from '../bus/collect.js';
 import { uniqueName } from '../support/kafka.js';

@@ -39,7 +39,9 @@ describe('npm start (standalone, no Kafka)', () => {
   it('comes up, prints the console URL, routes demo traffic, and exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, [main, '--port', '0', '--admin-port', '0', '--console-port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
-    const [[, consoleUrl], [, proxyUrl]] = await waitForOutput(child, [/console\s+(http:\/\/\S+?)\/?\n/, /proxy\s+(http:\/\/\S+?)\/?\s/], 30_000);
+    const [consoleLine, proxyLine] = await waitForOutput(child, [/console\s+(http:\/\/\S+?)\/?\n/, /proxy\s+(http:\/\/\S+?)\/?\s/], 30_000);
+    const consoleUrl = consoleLine![1]!;
+    const proxyUrl = proxyLine![1]!;
 
     const page = await fetch(`${consoleUrl}/`);
     expect(page.status).toBe(200);
