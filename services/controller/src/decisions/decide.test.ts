@@ -30,7 +30,7 @@ class Driver {
     this.state = createServiceState(serviceId, decisionPolicy(policy));
   }
 
-  step(scores: Record<string, number>, instances?: readonly string[]): DecideResult {
+  step(scores: Record<string, number>, instances?: readonly string[], silent: ReadonlySet<string> = new Set()): DecideResult {
     this.now += STEP;
     this.window += 1;
     const input: InstanceScoreInput[] = Object.entries(scores).map(([instanceId, score]) => ({
@@ -40,6 +40,7 @@ class Driver {
       windowEndMs: this.now,
       components: { success: { value: score } },
       sources: [{ topic: 'health-scores', partition: 0, offset: String(this.window) }],
+      ...(silent.has(instanceId) ? { hasTrafficSignal: false } : {}),
     }));
     const r = decide(this.state, instances === undefined ? { scores: input } : { scores: input, instances }, this.now);
     this.state = r.state;
@@ -246,6 +247,44 @@ describe('slow start and damping', () => {
     expect(seen.slice(0, 3)).toEqual([0.75, 0.5, 0.2777777777777778]);
     expect(seen[3]).toBe(0);
     expect(d.route('i00')?.ejected).toBe(true);
+  });
+});
+
+describe('silence is not health', () => {
+  // A weight cut to a trickle leaves too little traffic to judge; those windows score 1.0 on
+  // checks alone. They must not lift the weight straight back (that was a flap: 0.05 -> 0.80 in
+  // three windows, then cut again), until the hold runs out and the instance is probed.
+  const run = (holdMs: number) => {
+    const d = new Driver({ maxEjectionPercent: 0, noSignalHoldMs: holdMs });
+    const names = ['a', 'b', 'c'];
+    d.step(all(names, 1));
+    for (let k = 0; k < 6; k++) d.step({ a: 1, b: 1, c: 0.1 });
+    const cut = d.route('c')!.weight;
+    const weights: number[] = [];
+    for (let k = 0; k < 40; k++) {
+      d.step({ a: 1, b: 1, c: 1 }, undefined, new Set(['c']));
+      weights.push(d.route('c')!.weight);
+    }
+    return { cut, weights };
+  };
+
+  it.each([
+    { holdMs: 30_000, heldWindows: 29 },
+    { holdMs: 10_000, heldWindows: 9 },
+  ])('holds a cut weight for $holdMs ms of silent windows, then probes', ({ holdMs, heldWindows }) => {
+    const { cut, weights } = run(holdMs);
+    expect(cut).toBeLessThanOrEqual(0.15);
+    expect(weights.slice(0, heldWindows).every((w) => w === cut)).toBe(true);
+    expect(weights.at(-1)!).toBeGreaterThan(cut);
+  });
+
+  it('does not hold without the flag (a window with traffic that scores well lifts the weight)', () => {
+    const d = new Driver({ maxEjectionPercent: 0 });
+    d.step(all(['a', 'b', 'c'], 1));
+    for (let k = 0; k < 6; k++) d.step({ a: 1, b: 1, c: 0.1 });
+    const cut = d.route('c')!.weight;
+    for (let k = 0; k < 5; k++) d.step(all(['a', 'b', 'c'], 1));
+    expect(d.route('c')!.weight).toBeGreaterThan(cut);
   });
 });
 

@@ -68,6 +68,7 @@ export function decide(state: ServiceDecisionState, inputs: DecisionInputs, nowM
             windowsAboveReturn: 0,
             lastWindowEndMs: Number.NEGATIVE_INFINITY,
             lastInput: null,
+            lastSignalAtMs: Number.NEGATIVE_INFINITY,
           }
         : workOf(prev);
     if (prev === undefined) changes.push({ kind: 'added', instanceId: id, before: null, after: w.weight, reason: first ? 'initial decision' : 'new instance, slow start' });
@@ -75,7 +76,15 @@ export function decide(state: ServiceDecisionState, inputs: DecisionInputs, nowM
     const s = scoreById.get(id);
     // Only a newer window moves the counters: a replayed or duplicated score changes nothing.
     if (s !== undefined && Number.isFinite(s.score) && s.windowEndMs > w.lastWindowEndMs) {
-      const score = Math.min(1, Math.max(0, s.score));
+      let score = Math.min(1, Math.max(0, s.score));
+      if (s.hasTrafficSignal === false) {
+        // An active instance's silent window cannot lift it above its last real evidence until
+        // the hold runs out (ejected instances return through the ejection path instead).
+        const last = w.recentScores[0];
+        if (!w.ejected && last !== undefined && s.windowEndMs - w.lastSignalAtMs < policy.noSignalHoldMs) score = Math.min(score, last);
+      } else {
+        w.lastSignalAtMs = s.windowEndMs;
+      }
       const recent = [score];
       for (let k = 0; k < w.recentScores.length && recent.length < memory; k += 1) recent.push(w.recentScores[k] as number);
       w.recentScores = recent;
@@ -232,6 +241,7 @@ function workOf(p: InstanceDecisionState): Work {
     windowsAboveReturn: p.windowsAboveReturn,
     lastWindowEndMs: p.lastWindowEndMs,
     lastInput: p.lastInput,
+    lastSignalAtMs: p.lastSignalAtMs,
   };
 }
 

@@ -37,6 +37,13 @@ export interface DecisionPolicy {
   readonly decisionTtlMs: number;
   /** An unchanged decision is re-issued (new version, new expiry) after this. */
   readonly refreshAfterMs: number;
+  /**
+   * Silence is not health: a window without a traffic signal cannot raise an active instance's
+   * score above its last real evidence for this long after that evidence. A weight cut to a
+   * trickle would otherwise read as perfect and climb back at once (and flap). After it, silent
+   * windows count as they are, so the instance is probed with more traffic.
+   */
+  readonly noSignalHoldMs: number;
 }
 
 export const DEFAULT_DECISION_POLICY: DecisionPolicy = Object.freeze({
@@ -59,6 +66,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = Object.freeze({
   panicReleaseHealthyFraction: 0.7,
   decisionTtlMs: 30_000,
   refreshAfterMs: 10_000,
+  noSignalHoldMs: 30_000,
 });
 
 /** Defaults, then checks everything at once (one error listing every problem). */
@@ -90,6 +98,7 @@ export function decisionPolicy(overrides: Partial<DecisionPolicy> = {}): Decisio
   }
   if (!(p.decisionTtlMs > 0)) problems.push('decisionTtlMs must be > 0');
   if (!(p.refreshAfterMs > 0 && p.refreshAfterMs < p.decisionTtlMs)) problems.push('refreshAfterMs must be in (0, decisionTtlMs)');
+  if (!(p.noSignalHoldMs >= 0)) problems.push('noSignalHoldMs must be >= 0');
   if (problems.length > 0) {
     throw new SlbError('SLB_POLICY_INVALID', `invalid decision policy: ${problems.join('; ')}`, { details: { problems } });
   }

@@ -22,6 +22,11 @@ export interface InstanceScoreInput {
   readonly reasons?: readonly string[];
   /** Offsets of the health-scores record (and, through it, of the metrics it came from). */
   readonly sources?: readonly SourceOffset[];
+  /**
+   * False when the window had too little traffic to judge the instance (its score is then made
+   * of health checks and neutral defaults). Undefined counts as a signal.
+   */
+  readonly hasTrafficSignal?: boolean;
 }
 
 export interface DecisionInputs {
@@ -131,6 +136,8 @@ export interface InstanceDecisionState {
   /** windowEndMs of the last score taken in; an equal or older one is a replay and ignored. */
   readonly lastWindowEndMs: number;
   readonly lastInput: InstanceScoreInput | null;
+  /** windowEndMs of the last score that had a traffic signal. */
+  readonly lastSignalAtMs: number;
 }
 
 export interface ServiceDecisionState {
