@@ -169,6 +169,11 @@ describe('slbctl config on the real broker', () => {
     expect(text.stdout).not.toMatch(/^(version|issuedAtMs|issuedBy|signature):/m);
     const edited = await configFile({}, 'edited.yaml');
     await writeFile(edited, text.stdout.replace('weight: 3', 'weight: 5'));
+    // diff shows what the edited file would change, before it is pushed.
+    const diff = await ns.cli(['config', 'diff', 'checkout', edited]);
+    expect(diff.code, diff.stderr).toBe(EXIT.OK);
+    expect(diff.stdout).toMatch(/checkout: v4 -> .*edited\.yaml: 1 change/);
+    expect(diff.stdout).toMatch(/weight.*3.*5/);
     const pushed = await ns.json<PushJson>(['config', 'push', edited]);
     expect(pushed).toMatchObject({ version: 5, previousVersion: 4 });
     expect((await ns.json<ConfigUpdate>(['config', 'get', 'checkout'])).instances[0]?.weight).toBe(5);

@@ -201,7 +201,12 @@ export function registerConfig(program: Command, io: Io, setExit: (code: number)
           let right: ConfigUpdate;
           let rightLabel: string;
           if (raw !== undefined) {
-            right = prepareUpdate({ raw, current: undefined, actor: inv.settings.actor, nowMs: io.now(), source: file as string }).update;
+            // Compared as it would be pushed, but never refused as stale: finding out what changed
+            // since the file was written is what diff is for. A file from `config get --editable`
+            // names the version it was written against; it would become the next one.
+            const basedOn = typeof raw['previousVersion'] === 'number' ? raw['previousVersion'] : (current?.version ?? 0);
+            const asPushed = raw['version'] === undefined ? { ...raw, version: basedOn + 1 } : raw;
+            right = prepareUpdate({ raw: asPushed, current: undefined, actor: inv.settings.actor, nowMs: io.now(), source: file as string }).update;
             rightLabel = file as string;
           } else {
             right = version(to!);
