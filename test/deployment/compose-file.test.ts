@@ -218,7 +218,7 @@ describe('docker-compose.yml', () => {
     const demos = Object.entries(services).filter(([name]) => /^demo-\d+$/.test(name));
     expect(demos.length).toBeGreaterThanOrEqual(3);
     for (const [name, demo] of demos) {
-      expect(commandOf(demo), name).toBe('node deployment/docker/demo-upstream.mjs');
+      expect(commandOf(demo), name).toBe('node services/standalone/dist/demo/demo-upstream-main.js');
       expect(envOf(demo).DEMO_INSTANCE, name).toBe(name);
     }
   });

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startScript, type Started } from './processes.js';
+import { freePort, startDemoUpstream, startScript, type Started } from './processes.js';
 import { repoRoot } from './tools.js';
 
 /** Runs the healthcheck asynchronously: the servers it probes live in this test process. */
@@ -69,11 +69,11 @@ describe('healthcheck.mjs', () => {
   });
 });
 
-describe('demo-upstream.mjs', () => {
+describe('demo upstream process (compose demo containers)', () => {
   let demo: Started & { port: number };
   let base: string;
   beforeAll(async () => {
-    demo = await startScript('demo-upstream.mjs', { DEMO_INSTANCE: 'demo-7' });
+    demo = await startDemoUpstream({ DEMO_INSTANCE: 'demo-7' });
     base = `http://127.0.0.1:${demo.port}`;
   });
   afterAll(() => demo?.stop());
@@ -95,7 +95,8 @@ describe('demo-upstream.mjs', () => {
   it('rejects a knob out of range and keeps the old value', async () => {
     const res = await request(`${base}/_demo/knobs?errorRate=2&latencyMs=5`, 'POST');
     expect(res.status).toBe(400);
-    expect(res.json.error).toContain('errorRate');
+    expect(res.json).toMatchObject({ code: 'SLB_DEMO_KNOB_INVALID' });
+    expect(res.json.message).toContain('errorRate');
     expect((await request(`${base}/_demo/knobs`)).json.knobs).toEqual({ latencyMs: 0, errorRate: 0 });
   });
 });

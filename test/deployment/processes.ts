@@ -72,3 +72,11 @@ export async function startScript(script: string, env: NodeJS.ProcessEnv = {}): 
   const { port } = JSON.parse(line) as { port: number };
   return Object.assign(started, { port });
 }
+
+/** The demo upstream the compose file runs (built services/standalone), on a free port. */
+export async function startDemoUpstream(env: NodeJS.ProcessEnv = {}): Promise<Started & { port: number }> {
+  const started = start(process.execPath, ['services/standalone/dist/demo/demo-upstream-main.js'], { PORT: '0', HOST: '127.0.0.1', ...env });
+  const line = await started.waitForLine((l) => l.includes('listening'), 'listening line');
+  const { port } = JSON.parse(line) as { port: number };
+  return Object.assign(started, { port });
+}

@@ -68,6 +68,8 @@ export const ERROR_CODES = {
   SLB_CLI_NOT_FOUND: { retriable: false, summary: 'What slbctl was asked about (service, config version, instance, dead letter) is not on the topics.' },
   SLB_CONFIG_NOT_CONVERGED: { retriable: true, summary: 'A pushed config was not applied by every live proxy before the timeout.' },
   SLB_CONFIG_REJECTED: { retriable: false, summary: 'A proxy rejected a pushed config (its config-status names the reason).' },
+  // demo upstreams (npm start, docker-compose)
+  SLB_DEMO_KNOB_INVALID: { retriable: false, httpStatus: 400, summary: 'A demo instance knob (latencyMs, errorRate) is out of range.' },
   // tooling
   SLB_TOOL_MISSING: { retriable: false, summary: 'A required program (java, mvn, ...) is not installed.' },
   // load generator (bench/loadtest)
