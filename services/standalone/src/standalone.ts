@@ -69,9 +69,10 @@ export function createStandalone(options: StandaloneOptions): Standalone {
     controller,
     demoUpstreams,
     async start() {
-      let services: readonly unknown[] = options.services ?? [];
+      // The user's services were checked when the file was loaded; the demo's are checked here.
+      let services: readonly ConfigUpdate[] = options.services ?? [];
       if (options.services === undefined) {
-        const demo: unknown[] = [];
+        const demo: ConfigUpdate[] = [];
         for (const spec of DEMO_SERVICES) {
           const addresses: string[] = [];
           for (let i = 1; i <= spec.instances; i++) {
@@ -79,7 +80,9 @@ export function createStandalone(options: StandaloneOptions): Standalone {
             addresses.push(await upstream.listen(0, '127.0.0.1'));
             demoUpstreams.set(upstream.name, upstream);
           }
-          demo.push(demoServiceConfig(spec, addresses, Date.now()));
+          const checked = checkConfigUpdate(demoServiceConfig(spec, addresses, Date.now()));
+          if (!checked.ok) throw checked.error;
+          demo.push(checked.value);
         }
         services = demo;
       }
@@ -98,11 +101,7 @@ export function createStandalone(options: StandaloneOptions): Standalone {
       });
       const addresses = await proxy.listen();
       // Published like any operator's push, so the proxy and the controller validate it themselves.
-      for (const service of services) {
-        const checked = checkConfigUpdate(service);
-        if (!checked.ok) throw checked.error;
-        await bus.publish('config-updates', checked.value.serviceId, checked.value);
-      }
+      for (const service of services) await bus.publish('config-updates', service.serviceId, service);
       if (options.services === undefined && options.demoTrafficRps > 0) {
         traffic = startDemoTraffic({ target: addresses.url, paths: DEMO_SERVICES.map((s) => `${s.pathPrefix}/items`), requestsPerSecond: options.demoTrafficRps });
       }
