@@ -18,7 +18,7 @@ export interface DeadLetterOrigin {
 }
 
 /** The error code recorded for `error`: its SlbError code, else `fallback`. */
-export function deadLetterCode(error: unknown, fallback: ErrorCode): ErrorCode {
+function deadLetterCode(error: unknown, fallback: ErrorCode): ErrorCode {
   return isSlbError(error) ? error.code : fallback;
 }
 

@@ -12,7 +12,7 @@ import { SlbError } from '../errors/index.js';
 import { TOPICS, type TopicName } from '../topics/catalogue.js';
 import type { Logger } from '../observability/logger.js';
 import { createBusMetrics, type BusMetrics } from '../observability/bus-metrics.js';
-import { assertKey, assertTopic, assertValidEvent } from './event-checks.js';
+import { assertPublishable, assertTopic } from './event-checks.js';
 import { deadLetterRecord } from './dead-letter.js';
 import { partitionForKey } from './murmur2.js';
 import type {
@@ -119,17 +119,6 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
     metrics?.produced.inc({ topic, outcome: 'success' });
   }
 
-  function accept<T extends TopicName>(topic: T, key: string, value: EventOf<T>): void {
-    assertTopic(topic);
-    try {
-      assertKey(topic, key);
-      assertValidEvent(topic, value);
-    } catch (error) {
-      metrics?.produced.inc({ topic, outcome: 'invalid' });
-      throw error;
-    }
-  }
-
   function kick(group: Group, topic: TopicName, partition: number): void {
     const id = `${topic}/${partition}`;
     let pump = group.pumps.get(id);
@@ -212,7 +201,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
   return {
     async publish<T extends TopicName>(topic: T, key: string, value: EventOf<T>, publishOptions: PublishOptions = {}): Promise<void> {
       if (closed) throw new SlbError('SLB_BUS_CLOSED', 'publish on a closed bus');
-      accept(topic, key, value);
+      assertPublishable(topic, key, value, metrics);
       append(topic, key, value, publishOptions.headers ?? {});
     },
 
@@ -221,7 +210,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
         metrics?.telemetryDropped.inc({ topic, reason: 'closed' });
         return { accepted: false, evicted: 0 };
       }
-      accept(topic, key, value);
+      assertPublishable(topic, key, value, metrics);
       append(topic, key, value, {});
       return { accepted: true, evicted: 0 };
     },

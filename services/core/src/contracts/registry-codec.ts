@@ -177,7 +177,7 @@ function statusOf(error: unknown): number | undefined {
 }
 
 /** Maps a registry client failure to an SlbError by HTTP status (none = network trouble). */
-export function registryError(error: unknown, doing: string, details: Record<string, unknown>): SlbError {
+function registryError(error: unknown, doing: string, details: Record<string, unknown>): SlbError {
   if (isSlbError(error)) return error;
   const status = statusOf(error);
   const message = `${doing}: ${(error as Error | null)?.message ?? String(error)}`;

@@ -29,7 +29,7 @@ export function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-export const shortName = (type: avro.Type): string => (type.name ?? type.typeName).split('.').pop() ?? '';
+const shortName = (type: avro.Type): string => (type.name ?? type.typeName).split('.').pop() ?? '';
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);

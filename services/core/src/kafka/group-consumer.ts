@@ -34,22 +34,26 @@ export interface GroupConsumerOptions {
   readonly joinTimeoutMs?: number;
 }
 
-/** Fetch sizes that let a record up to the catalogue's max.message.bytes through. */
-export const FETCH_LIMITS = { maxBytesPerPartition: MAX_MESSAGE_BYTES + 1024 * 1024, maxBytes: 4 * (MAX_MESSAGE_BYTES + 1024 * 1024) } as const;
+/** Consumer settings shared by group consumers and latest-state views. */
+export const CONSUMER_BASE = {
+  sessionTimeout: 10_000,
+  heartbeatInterval: 1_000,
+  maxWaitTimeInMs: 250,
+  // Fetch sizes that let a record up to the catalogue's max.message.bytes through.
+  maxBytesPerPartition: MAX_MESSAGE_BYTES + 1024 * 1024,
+  maxBytes: 4 * (MAX_MESSAGE_BYTES + 1024 * 1024),
+  allowAutoTopicCreation: false,
+  // Keep restarting after broker outages: a consumer must resume without a process restart.
+  retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000, restartOnFailure: async () => true },
+} as const;
 
 export async function startGroupConsumer(options: GroupConsumerOptions): Promise<Subscription> {
   const { kafka, codec, groupId, metrics, now } = options;
   const logger = options.logger.child({ group: groupId });
   const consumer: Consumer = kafka.consumer({
+    ...CONSUMER_BASE,
     groupId,
-    sessionTimeout: 10_000,
     rebalanceTimeout: 20_000,
-    heartbeatInterval: 1_000,
-    maxWaitTimeInMs: 250,
-    ...FETCH_LIMITS,
-    allowAutoTopicCreation: false,
-    // Keep restarting after broker outages: a consumer must resume without a process restart.
-    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000, restartOnFailure: async () => true },
   });
   const role = `consumer:${groupId}`;
   consumer.on(consumer.events.CONNECT, () => metrics.connectionState.set({ role }, 1));

@@ -14,7 +14,7 @@ import type { EventCodec } from '../contracts/index.js';
 import type { KafkaConnectionConfig } from '../config/kafka-env.js';
 import type { Logger } from '../observability/logger.js';
 import { createBusMetrics } from '../observability/bus-metrics.js';
-import { assertKey, assertTopic, assertValidEvent } from '../bus/event-checks.js';
+import { assertPublishable, assertTopic } from '../bus/event-checks.js';
 import type { EventBus, EventOf, Handler, LatestView, PublishOptions, SubscribeOptions, Subscription, TelemetryPublishResult } from '../bus/types.js';
 import { createKafkaClient } from './client.js';
 import { ReliableProducer } from './reliable-producer.js';
@@ -88,17 +88,6 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
     if (closed) throw new SlbError('SLB_BUS_CLOSED', `${what} on a closed bus`);
   };
 
-  function check<T extends TopicName>(topic: T, key: string, value: EventOf<T>): void {
-    assertTopic(topic);
-    try {
-      assertKey(topic, key);
-      assertValidEvent(topic, value);
-    } catch (error) {
-      metrics.produced.inc({ topic, outcome: 'invalid' });
-      throw error;
-    }
-  }
-
   const deadLetter = (origin: TopicName, key: Buffer | null, record: EventOf<'dead-letters'>): Promise<void> =>
     reliable.send('dead-letters', topicName('dead-letters'), key, options.codec.encode('dead-letters', record));
 
@@ -113,12 +102,12 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
 
     async publish<T extends TopicName>(topic: T, key: string, value: EventOf<T>, publishOptions: PublishOptions = {}): Promise<void> {
       ensureOpen('publish');
-      check(topic, key, value);
+      assertPublishable(topic, key, value, metrics);
       await reliable.send(topic, topicName(topic), key, options.codec.encode(topic, value), publishOptions.headers);
     },
 
     publishTelemetry<T extends TopicName>(topic: T, key: string, value: EventOf<T>): TelemetryPublishResult {
-      check(topic, key, value);
+      assertPublishable(topic, key, value, metrics);
       if (!TELEMETRY_TOPICS.has(topic)) {
         // State must not be dropped: a non-telemetry topic takes the reliable path, in the background.
         if (closed) return { accepted: false, evicted: 0 };

@@ -15,7 +15,7 @@ import type { Logger } from '../observability/logger.js';
 import type { BusMetrics } from '../observability/bus-metrics.js';
 import type { EventOf, LatestView } from '../bus/types.js';
 import { errorType } from './kafka-errors.js';
-import { FETCH_LIMITS } from './group-consumer.js';
+import { CONSUMER_BASE } from './group-consumer.js';
 
 export interface LatestViewOptions<T extends TopicName> {
   readonly kafka: Kafka;
@@ -46,13 +46,8 @@ export async function openLatestView<T extends TopicName>(options: LatestViewOpt
 
   const view = new Map<string, EventOf<T>>();
   const consumer = kafka.consumer({
+    ...CONSUMER_BASE,
     groupId,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
-    maxWaitTimeInMs: 250,
-    ...FETCH_LIMITS,
-    allowAutoTopicCreation: false,
-    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000, restartOnFailure: async () => true },
   });
 
   async function eachBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {

@@ -1,26 +1,17 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { connectOnce } from './connect-once.js';
 
-/**
- * An admin client connected on first use and shared after; a failed connect is forgotten so the
- * next call tries again (a broker that was down at first use must not poison the process).
- */
+/** An admin client connected on first use and shared after; a failed connect is retried on the next call. */
 export function lazyAdmin(kafka: Kafka): { get(): Promise<Admin>; close(): Promise<void> } {
-  let client: Promise<Admin> | undefined;
+  const client = connectOnce(async () => {
+    const a = kafka.admin();
+    await a.connect();
+    return a;
+  });
   return {
-    get() {
-      client ??= (async () => {
-        const a = kafka.admin();
-        await a.connect();
-        return a;
-      })().catch((error: unknown) => {
-        client = undefined;
-        throw error;
-      });
-      return client;
-    },
+    get: () => client.get(),
     async close() {
-      const c = client;
-      client = undefined;
+      const c = client.forget();
       if (c !== undefined) await (await c.catch(() => undefined))?.disconnect();
     },
   };

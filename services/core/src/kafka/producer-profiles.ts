@@ -54,8 +54,3 @@ export const THROUGHPUT: ProducerProfile = Object.freeze({
  * publishTelemetry still goes out reliably (in the background): state is never dropped.
  */
 export const TELEMETRY_TOPICS: ReadonlySet<TopicName> = new Set<TopicName>(['service-metrics', 'health-status', 'metrics-aggregated', 'health-scores']);
-
-/** The profile publishTelemetry uses for `topic` (publish() is always low-latency). */
-export function profileFor(topic: TopicName): ProfileName {
-  return TELEMETRY_TOPICS.has(topic) ? 'throughput' : 'low-latency';
-}

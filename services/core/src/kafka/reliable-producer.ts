@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import type { BusMetrics } from '../observability/bus-metrics.js';
 import { LOW_LATENCY } from './producer-profiles.js';
 import { errorType, isPermanentKafkaError } from './kafka-errors.js';
+import { connectOnce } from './connect-once.js';
 
 export interface ReliableProducerOptions {
   readonly kafka: Kafka;
@@ -51,7 +52,7 @@ export class ReliableProducer {
   readonly #now: () => number;
   #pending: Pending[] = [];
   #running: Promise<void> | undefined;
-  #connected: Promise<void> | undefined;
+  readonly #connection = connectOnce(() => this.#producer.connect());
   #closed = false;
   /** Set by close(): messages still unsent at this time fail instead of retrying on. */
   #closeDeadline = Number.POSITIVE_INFINITY;
@@ -113,7 +114,7 @@ export class ReliableProducer {
     for (let attempt = 1; ; attempt += 1) {
       const started = performance.now();
       try {
-        await this.#connect();
+        await this.#connection.get();
         await this.#producer.sendBatch({ acks: LOW_LATENCY.acks, topicMessages: topicMessages(batch) });
         this.#metrics.sendDuration.observe({ profile: 'low-latency' }, (performance.now() - started) / 1000);
         for (const item of batch) {
@@ -148,14 +149,6 @@ export class ReliableProducer {
         backoff = Math.min(5_000, backoff * 2);
       }
     }
-  }
-
-  #connect(): Promise<void> {
-    this.#connected ??= this.#producer.connect().catch((error: unknown) => {
-      this.#connected = undefined;
-      throw error;
-    });
-    return this.#connected;
   }
 
   /** Deliver what is queued, retrying for at most `timeoutMs` more, then disconnect. */

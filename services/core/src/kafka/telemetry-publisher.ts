@@ -17,6 +17,7 @@ import { DEFAULT_BACKPRESSURE, TelemetryQueue, type BackpressureThresholds } fro
 import { THROUGHPUT, type CompressionName } from './producer-profiles.js';
 import { compressionType } from './compression.js';
 import { errorType } from './kafka-errors.js';
+import { connectOnce } from './connect-once.js';
 
 export interface TelemetryOptions {
   /** Queue capacity in messages (default 10,000). */
@@ -59,7 +60,7 @@ export class TelemetryPublisher {
   readonly #compression: ReturnType<typeof compressionType>;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<unknown> | undefined;
-  #connected: Promise<void> | undefined;
+  readonly #connection = connectOnce(() => this.#producer.connect());
   #closed = false;
 
   constructor(options: TelemetryPublisherOptions) {
@@ -106,15 +107,11 @@ export class TelemetryPublisher {
   publish<T extends TopicName>(topic: T, key: string, value: EventOf<T>): TelemetryPublishResult {
     const { metrics } = this.#options;
     if (this.#closed) {
-      metrics.telemetryDropped.inc({ topic, reason: 'closed' });
-      metrics.produced.inc({ topic, outcome: 'dropped' });
+      this.#dropped(topic, 'closed');
       return { accepted: false, evicted: 0 };
     }
     const { evicted, enteredLevel } = this.#queue.push({ topic, key, value });
-    for (const old of evicted) {
-      metrics.telemetryDropped.inc({ topic: old.topic, reason: 'evicted' });
-      metrics.produced.inc({ topic: old.topic, outcome: 'dropped' });
-    }
+    for (const old of evicted) this.#dropped(old.topic, 'evicted');
     if (enteredLevel !== undefined && enteredLevel !== 'normal') {
       metrics.backpressureEvents.inc({ level: enteredLevel });
       this.#options.logger.warn({ level: enteredLevel, utilization: this.#queue.utilization }, 'telemetry queue backpressure');
@@ -122,6 +119,12 @@ export class TelemetryPublisher {
     this.#gauge();
     this.#schedule();
     return { accepted: true, evicted: evicted.length };
+  }
+
+  /** A telemetry event given up: counted both as dropped telemetry and as a dropped publish. */
+  #dropped(topic: TopicName, reason: 'evicted' | 'closed'): void {
+    this.#options.metrics.telemetryDropped.inc({ topic, reason });
+    this.#options.metrics.produced.inc({ topic, outcome: 'dropped' });
   }
 
   #gauge(): void {
@@ -149,11 +152,7 @@ export class TelemetryPublisher {
     const { metrics, codec, topicName, logger } = this.#options;
     const started = performance.now();
     try {
-      this.#connected ??= this.#producer.connect().catch((error: unknown) => {
-        this.#connected = undefined;
-        throw error;
-      });
-      await this.#connected;
+      await this.#connection.get();
       const encoded = await Promise.all(batch.map(async (item) => ({ item, bytes: await codec.encode(item.topic, item.value as EventOf<TopicName>) })));
       const byTopic = new Map<TopicName, Message[]>();
       for (const { item, bytes } of encoded) {
@@ -176,10 +175,7 @@ export class TelemetryPublisher {
     } catch (error) {
       this.#breaker.onFailure(this.#now());
       metrics.errors.inc({ type: errorType(error) });
-      for (const old of this.#queue.requeue(batch)) {
-        metrics.telemetryDropped.inc({ topic: old.topic, reason: 'evicted' });
-        metrics.produced.inc({ topic: old.topic, outcome: 'dropped' });
-      }
+      for (const old of this.#queue.requeue(batch)) this.#dropped(old.topic, 'evicted');
       this.#gauge();
       logger.debug({ err: error, messages: batch.length, circuit: this.#breaker.state }, 'telemetry batch failed; requeued');
       return false;
@@ -197,10 +193,7 @@ export class TelemetryPublisher {
     while (this.#queue.size > 0 && this.#now() < deadline && this.#breaker.state !== 'open') {
       if (!(await this.#flushOnce())) break;
     }
-    for (const left of this.#queue.take(this.#queue.size)) {
-      this.#options.metrics.telemetryDropped.inc({ topic: left.topic, reason: 'closed' });
-      this.#options.metrics.produced.inc({ topic: left.topic, outcome: 'dropped' });
-    }
+    for (const left of this.#queue.take(this.#queue.size)) this.#dropped(left.topic, 'closed');
     this.#gauge();
     await this.#producer.disconnect().catch(() => undefined);
   }

@@ -102,6 +102,18 @@ class Reader {
     return fallback ?? allowed[0]!;
   }
 
+  /**
+   * A record whose fields are all numbers with defaults, read in the defaults' field order:
+   * integers, except the `doubles`.
+   */
+  numbers<T extends { [K in keyof T]: number }>(o: Obj, path: string, defaults: Readonly<T>, doubles: readonly (keyof T)[] = []): T {
+    const out: Record<string, number> = {};
+    for (const [key, fallback] of Object.entries(defaults) as [keyof T & string, number][]) {
+      out[key] = doubles.includes(key) ? this.num(o, key, path, fallback) : this.int(o, key, path, fallback);
+    }
+    return out as T;
+  }
+
   array(o: Obj, key: string, path: string): unknown[] {
     const v = o[key];
     if (v === undefined) return [];
@@ -208,52 +220,18 @@ export function normalizeConfigUpdate(raw: unknown): { value: ConfigUpdate; issu
         jitterPercent: r.int(h, 'jitterPercent', p, d.jitterPercent),
       };
     }, r, 'healthCheck'),
-    outlierDetection: optional(o.outlierDetection, (x): OutlierDetectionConfig => {
-      const p = 'outlierDetection';
-      const d = DEFAULT_OUTLIER_DETECTION;
-      return {
-        consecutive5xx: r.int(x, 'consecutive5xx', p, d.consecutive5xx),
-        consecutiveGatewayFailures: r.int(x, 'consecutiveGatewayFailures', p, d.consecutiveGatewayFailures),
-        intervalMs: r.int(x, 'intervalMs', p, d.intervalMs),
-        baseEjectionMs: r.int(x, 'baseEjectionMs', p, d.baseEjectionMs),
-        maxEjectionPercent: r.int(x, 'maxEjectionPercent', p, d.maxEjectionPercent),
-        successRateMinimumHosts: r.int(x, 'successRateMinimumHosts', p, d.successRateMinimumHosts),
-        successRateRequestVolume: r.int(x, 'successRateRequestVolume', p, d.successRateRequestVolume),
-        successRateStdevFactor: r.num(x, 'successRateStdevFactor', p, d.successRateStdevFactor),
-        enforcingSuccessRatePercent: r.int(x, 'enforcingSuccessRatePercent', p, d.enforcingSuccessRatePercent),
-      };
-    }, r, 'outlierDetection'),
+    outlierDetection: optional(o.outlierDetection, (x) => r.numbers(x, 'outlierDetection', DEFAULT_OUTLIER_DETECTION, ['successRateStdevFactor']), r, 'outlierDetection'),
     retries: optional(o.retries, (x): RetryConfig => {
-      const p = 'retries';
-      const d = DEFAULT_RETRIES;
+      const { hedgeAfterQuantile: _none, ...d } = DEFAULT_RETRIES;
       const hq = x.hedgeAfterQuantile;
       return {
-        maxRetries: r.int(x, 'maxRetries', p, d.maxRetries),
-        perTryTimeoutMs: r.int(x, 'perTryTimeoutMs', p, d.perTryTimeoutMs),
-        budgetPercent: r.num(x, 'budgetPercent', p, d.budgetPercent),
-        minRetriesPerSecond: r.int(x, 'minRetriesPerSecond', p, d.minRetriesPerSecond),
-        backoffBaseMs: r.int(x, 'backoffBaseMs', p, d.backoffBaseMs),
-        backoffMaxMs: r.int(x, 'backoffMaxMs', p, d.backoffMaxMs),
-        hedgeAfterQuantile: hq === undefined || hq === null ? null : r.num(x, 'hedgeAfterQuantile', p, 0.95),
+        ...r.numbers(x, 'retries', d, ['budgetPercent']),
+        hedgeAfterQuantile: hq === undefined || hq === null ? null : r.num(x, 'hedgeAfterQuantile', 'retries', 0.95),
       };
     }, r, 'retries'),
-    timeouts: (() => {
-      if (o.timeouts === undefined) return { ...DEFAULT_TIMEOUTS };
-      const x = r.obj(o.timeouts, 'timeouts');
-      return {
-        requestMs: r.int(x, 'requestMs', 'timeouts', DEFAULT_TIMEOUTS.requestMs),
-        idleMs: r.int(x, 'idleMs', 'timeouts', DEFAULT_TIMEOUTS.idleMs),
-      };
-    })(),
-    circuitBreaker: optional(o.circuitBreaker, (x): CircuitBreakerConfig => {
-      const p = 'circuitBreaker';
-      const d = DEFAULT_CIRCUIT_BREAKER;
-      return {
-        maxConnections: r.int(x, 'maxConnections', p, d.maxConnections),
-        maxPending: r.int(x, 'maxPending', p, d.maxPending),
-        maxRequests: r.int(x, 'maxRequests', p, d.maxRequests),
-      };
-    }, r, 'circuitBreaker'),
+    // Not nullable: an absent block is all defaults (a null one is reported by r.obj).
+    timeouts: r.numbers(o.timeouts === undefined ? {} : r.obj(o.timeouts, 'timeouts'), 'timeouts', DEFAULT_TIMEOUTS),
+    circuitBreaker: optional(o.circuitBreaker, (x) => r.numbers(x, 'circuitBreaker', DEFAULT_CIRCUIT_BREAKER), r, 'circuitBreaker'),
     signature: signature(r, o.signature),
   };
   return { value, issues };
