@@ -5,13 +5,10 @@
  * details.problems name the variable (and, for the routes file, the field path in it).
  */
 import { readFileSync } from 'node:fs';
-import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem, pickEnv, envInteger } from '@slb/core';
+import { collectBusEnv, envInteger, envLogLevel, isSlbError, pickEnv, SlbError, type BusEnvConfig, type ConfigProblem, type LogLevel } from '@slb/core';
 import { parse as parseYaml } from 'yaml';
 import { defaultRoutingTable, parseRoutingTable, type RoutingProblem, type RoutingTable } from './routing-table.js';
 import { DEFAULT_REFRESH_INTERVAL_MS } from './create-alert-router.js';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_METRICS_PORT = 9103;
 /** All interfaces: Prometheus scrapes it from another host or container (read-only endpoints). */
@@ -52,13 +49,7 @@ export function readEnv(env: NodeJS.ProcessEnv): AlertRouterEnv {
 export function envToConfig(raw: AlertRouterEnv, busEnv: NodeJS.ProcessEnv = {}, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): AlertRouterConfig {
   const problems: ConfigProblem[] = [];
 
-  let bus: BusEnvConfig | undefined;
-  try {
-    bus = readBusEnv(busEnv);
-  } catch (error) {
-    if (!isSlbError(error, 'SLB_CONFIG_INVALID')) throw error;
-    problems.push(...((error.details?.problems as ConfigProblem[] | undefined) ?? [{ field: 'KAFKA_BROKERS', message: error.message }]));
-  }
+  const bus = collectBusEnv(busEnv, problems);
 
   const url = (field: 'ALERTMANAGER_URL' | 'SLB_CONSOLE_URL'): string | undefined => {
     const value = raw[field];
@@ -84,8 +75,7 @@ export function envToConfig(raw: AlertRouterEnv, busEnv: NodeJS.ProcessEnv = {},
     problems.push({ field: 'SLB_ALERT_REFRESH_INTERVAL_MS', message: `must be 0 (off) or at least 1000, got "${raw.SLB_ALERT_REFRESH_INTERVAL_MS}"` });
   }
 
-  const logLevel = (raw.LOG_LEVEL ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push({ field: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}, got "${raw.LOG_LEVEL}"` });
+  const logLevel = envLogLevel(raw.LOG_LEVEL, problems);
 
   let routes: RoutingTable | undefined;
   const file = raw.SLB_ALERT_ROUTES_FILE;
@@ -111,7 +101,7 @@ export function envToConfig(raw: AlertRouterEnv, busEnv: NodeJS.ProcessEnv = {},
     topicPrefix: raw.SLB_TOPIC_PREFIX ?? '',
     metricsHost: raw.SLB_METRICS_HOST ?? DEFAULT_METRICS_HOST,
     metricsPort,
-    logLevel: logLevel as LogLevel,
+    logLevel,
   });
 }
 

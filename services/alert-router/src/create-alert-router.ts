@@ -9,14 +9,13 @@
  */
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { SlbError, type Alert, type EventBus, type Logger, type Subscription } from '@slb/core';
+import { SerialLane, SlbError, type Alert, type EventBus, type Logger, type Subscription } from '@slb/core';
 import { toPostableAlert, toWebhookPayload, type MappingOptions } from './alertmanager-mapping.js';
 import { DedupBook, type DedupOptions } from './dedup-book.js';
 import { postAlertmanager, postWebhook } from './http-sender.js';
 import { createRouterMetrics, type RouterMetrics } from './metrics.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry-policy.js';
 import { routeAlert, type ReceiverSpec, type RoutingTable } from './routing-table.js';
-import { SerialLane } from './serial-lane.js';
 
 export const DEFAULT_GROUP_ID = 'alert-router';
 export const DEFAULT_REFRESH_INTERVAL_MS = 60_000;

@@ -6,11 +6,8 @@
  */
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem, pickEnv } from '@slb/core';
+import { collectBusEnv, envInteger, envLogLevel, pickEnv, SlbError, type BusEnvConfig, type ConfigProblem, type LogLevel } from '@slb/core';
 import { DEFAULT_CONTROLLER_GROUP } from './create-controller.js';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_CONSOLE_PORT = 8090;
 /** Loopback: the admin API is not exposed unless an operator says so. */
@@ -53,13 +50,7 @@ export function envToConfig(
   defaults: { readonly member?: string; readonly readFile?: (path: string) => string } = {},
 ): ControllerConfig {
   const problems: ConfigProblem[] = [];
-  let bus: BusEnvConfig | undefined;
-  try {
-    bus = readBusEnv(busEnv);
-  } catch (error) {
-    if (!isSlbError(error, 'SLB_CONFIG_INVALID')) throw error;
-    problems.push(...((error.details?.problems as ConfigProblem[] | undefined) ?? [{ field: 'KAFKA_BROKERS', message: error.message }]));
-  }
+  const bus = collectBusEnv(busEnv, problems);
   const name = (field: 'SLB_CONTROLLER_GROUP' | 'SLB_CONTROLLER_MEMBER', fallback: string): string => {
     const v = raw[field] ?? fallback;
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(v)) problems.push({ field, message: `must be 1-128 letters, digits, '.', '_' or '-', got "${v}"` });
@@ -67,12 +58,7 @@ export function envToConfig(
   };
   const groupId = name('SLB_CONTROLLER_GROUP', DEFAULT_CONTROLLER_GROUP);
   const member = name('SLB_CONTROLLER_MEMBER', defaults.member ?? `controller-${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}-${process.pid}`);
-  let consolePort = DEFAULT_CONSOLE_PORT;
-  if (raw.SLB_CONSOLE_PORT !== undefined) {
-    const n = Number(raw.SLB_CONSOLE_PORT);
-    if (!Number.isInteger(n) || n < 0 || n > 65_535) problems.push({ field: 'SLB_CONSOLE_PORT', message: `must be an integer from 0 to 65535, got "${raw.SLB_CONSOLE_PORT}"` });
-    else consolePort = n;
-  }
+  const consolePort = envInteger(raw, 'SLB_CONSOLE_PORT', DEFAULT_CONSOLE_PORT, { min: 0, max: 65_535 }, problems);
   const adminToken = raw.SLB_ADMIN_TOKEN;
   if (adminToken !== undefined && adminToken.length < 16) problems.push({ field: 'SLB_ADMIN_TOKEN', message: 'must be at least 16 characters' });
   let signingKey: string | undefined;
@@ -83,8 +69,7 @@ export function envToConfig(
       problems.push({ field: 'SLB_CONFIG_SIGNING_KEY_FILE', message: `cannot read ${raw.SLB_CONFIG_SIGNING_KEY_FILE}: ${(error as Error).message}` });
     }
   }
-  const logLevel = (raw.LOG_LEVEL ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push({ field: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}, got "${raw.LOG_LEVEL}"` });
+  const logLevel = envLogLevel(raw.LOG_LEVEL, problems);
   if (problems.length > 0 || bus === undefined) {
     throw new SlbError('SLB_CONFIG_INVALID', `invalid controller configuration: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, { details: { problems } });
   }
@@ -97,6 +82,6 @@ export function envToConfig(
     adminToken,
     signingKey,
     topicPrefix: raw.SLB_TOPIC_PREFIX ?? '',
-    logLevel: logLevel as LogLevel,
+    logLevel,
   });
 }

@@ -3,7 +3,7 @@
  * partitions' end offsets, read with the Kafka admin client (what kafka-consumer-groups.sh
  * shows). A partition with no committed offset counts from its start.
  */
-import type { createKafkaClient } from '@slb/core';
+import { lazyAdmin, type createKafkaClient } from '@slb/core';
 import type { LagSample } from './create-controller.js';
 
 type Kafka = ReturnType<typeof createKafkaClient>;
@@ -14,15 +14,10 @@ export interface KafkaLagReader {
 }
 
 export function createKafkaLagReader(kafka: Kafka, groupId: string, topics: readonly { readonly logical: string; readonly physical: string }[]): KafkaLagReader {
-  const admin = kafka.admin();
-  let connected: Promise<void> | undefined;
+  const connection = lazyAdmin(kafka);
   return {
     async read(): Promise<LagSample[]> {
-      connected ??= admin.connect().catch((error: unknown) => {
-        connected = undefined;
-        throw error;
-      });
-      await connected;
+      const admin = await connection.get();
       const committed = await admin.fetchOffsets({ groupId, topics: topics.map((t) => t.physical) });
       const out: LagSample[] = [];
       for (const t of topics) {
@@ -36,8 +31,6 @@ export function createKafkaLagReader(kafka: Kafka, groupId: string, topics: read
       }
       return out;
     },
-    async close(): Promise<void> {
-      if (connected !== undefined) await admin.disconnect();
-    },
+    close: () => connection.close(),
   };
 }

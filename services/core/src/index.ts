@@ -6,3 +6,4 @@ export * from './service-config/index.js';
 export * from './config/index.js';
 export * from './observability/index.js';
 export * from './kafka/index.js';
+export * from './concurrency/index.js';

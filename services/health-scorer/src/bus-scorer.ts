@@ -4,11 +4,10 @@
  * here: the in-process bus lives and dies with the process, so there is no failover to be
  * exactly-once across; windows are published with bus.publish() in order per partition.
  */
-import { SlbError, type Delivered, type EventBus, type HealthStatus, type Logger, type ServiceMetrics } from '@slb/core';
+import { SerialLane, SlbError, type Delivered, type EventBus, type HealthStatus, type Logger, type ServiceMetrics } from '@slb/core';
 import { ScorerPipeline, type Emission, type ScorerPipelineOptions } from './scorer-pipeline.js';
 import type { ScorerMetrics } from './scorer-metrics.js';
 import type { RunningScorer } from './kafka-scorer.js';
-import { SerialLane } from './serial-lane.js';
 
 export interface BusScorerOptions {
   readonly bus: EventBus;

@@ -6,12 +6,9 @@
  * SCHEMA_REGISTRY_URL, SASL, TLS) are read by the core's readBusEnv.
  */
 import { hostname } from 'node:os';
-import { isSlbError, readBusEnv, SlbError, type BusEnvConfig, type ConfigProblem, pickEnv, envInteger } from '@slb/core';
+import { collectBusEnv, envInteger, envLogLevel, pickEnv, SlbError, type BusEnvConfig, type ConfigProblem, type LogLevel } from '@slb/core';
 import { DEFAULT_SCORER_GROUP } from './create-health-scorer.js';
 import { DEFAULT_WINDOW_POLICY } from './windows/index.js';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_METRICS_PORT = 9102;
 /** All interfaces: Prometheus scrapes it from another host or container (read-only endpoints). */
@@ -39,13 +36,7 @@ export function readEnv(env: NodeJS.ProcessEnv): ScorerEnv {
 /** `raw` from readEnv; `busEnv` is the whole environment, read by the core's readBusEnv. */
 export function envToConfig(raw: ScorerEnv, busEnv: NodeJS.ProcessEnv = {}, host: string = hostname(), pid: number = process.pid): ScorerConfig {
   const problems: ConfigProblem[] = [];
-  let bus: BusEnvConfig | undefined;
-  try {
-    bus = readBusEnv(busEnv);
-  } catch (error) {
-    if (!isSlbError(error, 'SLB_CONFIG_INVALID')) throw error;
-    problems.push(...((error.details?.problems as ConfigProblem[] | undefined) ?? [{ field: 'KAFKA_BROKERS', message: error.message }]));
-  }
+  const bus = collectBusEnv(busEnv, problems);
 
   const integer = (field: 'SLB_METRICS_PORT' | 'SLB_WINDOW_MS', fallback: number, min: number, max: number): number => envInteger(raw, field, fallback, { min, max }, problems);
   const metricsPort = integer('SLB_METRICS_PORT', DEFAULT_METRICS_PORT, 0, 65_535);
@@ -59,8 +50,7 @@ export function envToConfig(raw: ScorerEnv, busEnv: NodeJS.ProcessEnv = {}, host
   const topicPrefix = raw.SLB_TOPIC_PREFIX ?? '';
   if (topicPrefix !== '' && !kafkaName.test(topicPrefix)) problems.push({ field: 'SLB_TOPIC_PREFIX', message: `may only contain letters, digits, ".", "_" and "-", got "${topicPrefix}"` });
 
-  const logLevel = (raw.LOG_LEVEL ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push({ field: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}, got "${raw.LOG_LEVEL}"` });
+  const logLevel = envLogLevel(raw.LOG_LEVEL, problems);
 
   if (problems.length > 0 || bus === undefined) {
     throw new SlbError('SLB_CONFIG_INVALID', `invalid health-scorer configuration: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, {
@@ -75,6 +65,6 @@ export function envToConfig(raw: ScorerEnv, busEnv: NodeJS.ProcessEnv = {}, host
     topicPrefix,
     metricsHost: raw.SLB_METRICS_HOST ?? DEFAULT_METRICS_HOST,
     metricsPort,
-    logLevel: logLevel as LogLevel,
+    logLevel,
   });
 }

@@ -58,7 +58,7 @@ export async function startKafkaScorer(options: KafkaScorerOptions): Promise<Run
     create: false,
   });
   if (report.missing.length > 0) {
-    await (await admin()).disconnect();
+    await adminConnection.close();
     throw new SlbError('SLB_TOPIC_MISSING', `missing topics: ${report.missing.join(', ')} (run init-topics)`, { details: { missing: report.missing } });
   }
 

@@ -10,11 +10,10 @@
  * and aborts its open transaction before the new owner reads the committed offsets.
  */
 import type { Admin, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
-import { deadLetterRecord, isSlbError, SlbError, type EventCodec, type HealthStatus, type Logger, type ServiceMetrics } from '@slb/core';
+import { deadLetterRecord, isSlbError, SerialLane, SlbError, type EventCodec, type HealthStatus, type Logger, type ServiceMetrics } from '@slb/core';
 import { CommitPoint, decodeCommitMetadata, encodeCommitMetadata, type CommitMetadata, type InputKind } from './commit-point.js';
 import { ScorerPipeline, type Emission, type ScorerPipelineOptions } from './scorer-pipeline.js';
 import type { ScorerMetrics } from './scorer-metrics.js';
-import { SerialLane } from './serial-lane.js';
 
 /** Broker-side names of the topics the scorer reads and writes. */
 export interface ScorerTopics {

@@ -3,9 +3,7 @@
  * Every problem is reported at once in one SLB_CONFIG_INVALID error.
  */
 import { parseArgs } from 'node:util';
-import { SlbError } from '@slb/core';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+import { LOG_LEVELS, SlbError } from '@slb/core';
 
 export interface StandaloneConfig {
   /** A YAML/JSON file of the user's services; undefined runs the demo services. */
@@ -74,7 +72,7 @@ export function parseStandaloneArgs(argv: readonly string[], env: Readonly<Recor
     adminToken: env.SLB_ADMIN_TOKEN,
     logLevel: env.LOG_LEVEL ?? 'info',
   };
-  if (!LOG_LEVELS.includes(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${config.logLevel}"`);
   if (problems.length > 0) throw new SlbError('SLB_CONFIG_INVALID', problems.join('\n'), { details: { problems } });
   return config;
 }

@@ -3,7 +3,7 @@
  * settings. Raw strings in, one typed, frozen object out; every problem is collected and
  * reported at once in a single SLB_CONFIG_INVALID error (details.problems names each variable).
  */
-import { SlbError } from '../errors/index.js';
+import { isSlbError, SlbError } from '../errors/index.js';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -151,4 +151,18 @@ export function readBusEnv(env: Env = process.env): BusEnvConfig {
       ...(registryUser !== undefined && registryPassword !== undefined ? { auth: Object.freeze({ username: registryUser, password: registryPassword }) } : {}),
     }),
   });
+}
+
+/**
+ * readBusEnv for a role's envToConfig: its problems are added to `problems` (so they are reported
+ * with the role's own) and undefined is returned instead of throwing.
+ */
+export function collectBusEnv(env: Env, problems: ConfigProblem[]): BusEnvConfig | undefined {
+  try {
+    return readBusEnv(env);
+  } catch (error) {
+    if (!isSlbError(error, 'SLB_CONFIG_INVALID')) throw error;
+    problems.push(...((error.details?.problems as ConfigProblem[] | undefined) ?? [{ field: 'KAFKA_BROKERS', message: error.message }]));
+    return undefined;
+  }
 }

@@ -1,0 +1,1 @@
+export { SerialLane } from './serial-lane.js';
