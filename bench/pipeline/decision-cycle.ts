@@ -6,6 +6,7 @@
  *   npx tsx bench/pipeline/decision-cycle.ts [services=1000] [instances=20] [cycles=200]
  */
 import { performance } from 'node:perf_hooks';
+import { seededRandom } from '../../services/proxy/src/balancing/seeded-random.js';
 import { createServiceState, decide, type InstanceScoreInput, type ServiceDecisionState } from '../../services/controller/src/decisions/index.js';
 
 const SERVICES = Number(process.argv[2] ?? 1_000);
@@ -14,19 +15,8 @@ const CYCLES = Number(process.argv[4] ?? 200);
 const WARMUP = 50;
 const WINDOW_MS = 1_000;
 
-/** mulberry32: the same synthetic fleet on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const rand = rng(4);
+// Seeded: the same synthetic fleet on every run.
+const rand = seededRandom(4);
 const instanceIds = Array.from({ length: INSTANCES }, (_, i) => `instance-${i}`);
 const serviceIds = Array.from({ length: SERVICES }, (_, i) => `service-${i}`);
 /** Per instance: 0 healthy, 1 degrading for a while, 2 flapping; per service: in trouble or not. */

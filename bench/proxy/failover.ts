@@ -16,7 +16,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_PROXY_MAIN, PEER_DESCRIPTIONS, PEER_KINDS, PeerNotRunnable, notRunnableReason, startPeer, type Peer, type PeerKind } from './peers.js';
@@ -25,7 +25,7 @@ import { runPaced, quantile, type RequestRecord } from './paced-client.js';
 import { freePorts, killChildrenOnSignal, pinSelf, versionOf } from './processes.js';
 import { fmt, markdownTable, writeResults } from './report.js';
 import { startUpstreams } from './upstreams.js';
-import { kafkaEnvFor } from './kafka-env.js';
+import { COMMON_OPTIONS, commonSettings } from './common-options.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -40,11 +40,7 @@ const { values: opt } = parseArgs({
     rise: { type: 'string', default: '2' },
     retries: { type: 'string', default: '2' },
     'timeout-ms': { type: 'string', default: '5000' },
-    'proxy-cpus': { type: 'string', default: '0' },
-    'load-cpus': { type: 'string', default: '1' },
-    'proxy-main': { type: 'string', default: DEFAULT_PROXY_MAIN },
-    'kafka-brokers': { type: 'string', default: '127.0.0.1:19092' },
-    'schema-registry': { type: 'string', default: 'http://127.0.0.1:18081/apis/ccompat/v7' },
+    ...COMMON_OPTIONS,
   },
   strict: true,
 });
@@ -56,11 +52,8 @@ const killAtMs = Number(opt['kill-at']) * 1_000;
 const restartAfterMs = Number(opt['restart-after']) * 1_000;
 const failover = { intervalMs: Number(opt['interval-ms']), fall: Number(opt.fall), rise: Number(opt.rise), retries: Number(opt.retries) };
 const timeoutMs = Number(opt['timeout-ms']);
-const proxyCpus = opt['proxy-cpus'];
-const loadCpus = opt['load-cpus'];
-const proxyMain = resolve(opt['proxy-main']);
+const { proxyCpus, loadCpus, proxyMain, kafka } = commonSettings(opt);
 let kafkaWritten: Record<string, number> | undefined;
-const kafka = kafkaEnvFor(proxyMain, { brokers: opt['kafka-brokers'], registryUrl: opt['schema-registry'] });
 const peers = opt.peers.split(',').map((p) => p.trim()) as PeerKind[];
 for (const p of peers) if (!PEER_KINDS.includes(p) || p === 'nginx') throw new Error(`unknown or unsupported failover peer ${p}`);
 const VICTIM = 'u2';

@@ -12,13 +12,13 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus as cpuInfo, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_PROXY_MAIN, PEER_DESCRIPTIONS, PEER_KINDS, PeerNotRunnable, notRunnableReason, startPeer, type PeerKind } from './peers.js';
 import { freePorts, killChildrenOnSignal, pinSelf, RssSampler, versionOf } from './processes.js';
 import { fmt, markdownTable, median, writeResults } from './report.js';
 import { startUpstreams } from './upstreams.js';
-import { kafkaEnvFor } from './kafka-env.js';
+import { COMMON_OPTIONS, commonSettings } from './common-options.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
 const { values: opt } = parseArgs({
@@ -29,11 +29,7 @@ const { values: opt } = parseArgs({
     threads: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '1' },
     peers: { type: 'string', default: 'nginx,haproxy,slb,slb-no-telemetry,slb-bus' },
-    'proxy-cpus': { type: 'string', default: '0' },
-    'load-cpus': { type: 'string', default: '1' },
-    'proxy-main': { type: 'string', default: DEFAULT_PROXY_MAIN },
-    'kafka-brokers': { type: 'string', default: '127.0.0.1:19092' },
-    'schema-registry': { type: 'string', default: 'http://127.0.0.1:18081/apis/ccompat/v7' },
+    ...COMMON_OPTIONS,
   },
   strict: true,
 });
@@ -43,11 +39,8 @@ const warmupSec = Number(opt.warmup);
 const connections = Number(opt.connections);
 const threads = Number(opt.threads);
 const rounds = Number(opt.rounds);
-const proxyCpus = opt['proxy-cpus'];
-const loadCpus = opt['load-cpus'];
-const proxyMain = resolve(opt['proxy-main']);
+const { proxyCpus, loadCpus, proxyMain, kafka } = commonSettings(opt);
 let kafkaWritten: Record<string, number> | undefined;
-const kafka = kafkaEnvFor(proxyMain, { brokers: opt['kafka-brokers'], registryUrl: opt['schema-registry'] });
 const peers = opt.peers.split(',').map((p) => p.trim()) as PeerKind[];
 for (const p of peers) if (!PEER_KINDS.includes(p)) throw new Error(`unknown peer ${p}; known: ${PEER_KINDS.join(', ')}`);
 

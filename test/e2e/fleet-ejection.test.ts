@@ -13,39 +13,22 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { KafkaBus } from '@slb/core';
-import type { Controller } from '@slb/controller';
-import type { HealthScorer } from '@slb/health-scorer';
 import { uniqueName } from '../support/kafka.js';
-import type { KafkaNamespace } from '../bus/kafka-fixture.js';
 import { eventually } from '../bus/collect.js';
 import { watchTopic } from '../controller/support.js';
-import { E2E_POLICY, e2eNamespace, endpointOf, NO_LOCAL_EJECTION, serviceConfig, startController, startE2eProxy, startE2eUpstream, startScorer, startTraffic, type E2eProxy, type E2eUpstream, type Traffic } from './support.js';
+import { E2E_POLICY, endpointOf, NO_LOCAL_EJECTION, serviceConfig, startController, startE2eProxy, startFleet, startScorer, startTraffic, stopFleet, type Fleet } from './support.js';
 
-let ns: KafkaNamespace;
-let publisher: KafkaBus;
-let upstreams: E2eUpstream[] = [];
-let proxies: E2eProxy[] = [];
-let scorer: HealthScorer | undefined;
-let control: { controller: Controller; bus: KafkaBus } | undefined;
-let traffic: Traffic | undefined;
+let fleet: Fleet | undefined;
 
 beforeAll(async () => {
-  ns = await e2eNamespace('e2e-eject');
-  publisher = ns.bus();
-  upstreams = await Promise.all(['i1', 'i2', 'i3'].map((id) => startE2eUpstream(id)));
+  fleet = await startFleet('e2e-eject');
 });
 
-afterAll(async () => {
-  await traffic?.stop();
-  await control?.controller.stop();
-  await scorer?.stop();
-  await Promise.allSettled(proxies.map((p) => p.proxy.close()));
-  await Promise.allSettled([...proxies.map((p) => p.bus.close()), control?.bus.close(), publisher?.close()]);
-  await Promise.allSettled(upstreams.map((u) => u.close()));
-});
+afterAll(() => stopFleet(fleet));
 
 it('ejects a failing instance on every proxy, alerts, explains it from audit-logs, and brings it back after recovery', async () => {
+  const f = fleet!;
+  const { ns, publisher, upstreams } = f;
   const serviceId = uniqueName('shop');
   const decisions = await watchTopic(publisher, 'routing-decisions');
   const alerts = await watchTopic(publisher, 'alerts');
@@ -54,14 +37,14 @@ it('ejects a failing instance on every proxy, alerts, explains it from audit-log
   const mine = (v: { serviceId: string }) => v.serviceId === serviceId;
 
   await publisher.publish('config-updates', serviceId, serviceConfig(serviceId, upstreams, { slowStartMs: 2_000, ...NO_LOCAL_EJECTION }));
-  proxies = await Promise.all(['proxy-a', 'proxy-b'].map((id) => startE2eProxy(ns, id)));
+  const proxies = (f.proxies = await Promise.all(['proxy-a', 'proxy-b'].map((id) => startE2eProxy(ns, id))));
   await eventually(() => proxies.every((p) => p.proxy.controlPlane.status().appliedVersions[serviceId] === 1), 'both proxies applied the config', 30_000);
 
-  scorer = startScorer(ns, uniqueName('scorer'), 'scorer-a');
+  const scorer = (f.scorer = startScorer(ns, uniqueName('scorer'), 'scorer-a'));
   // An ejection long enough to watch the traffic stop before the (now idle) instance may return.
-  control = startController(ns, uniqueName('controller'), 'controller-a', { ...E2E_POLICY, minEjectionMs: 6_000 });
+  const control = (f.control = startController(ns, uniqueName('controller'), 'controller-a', { ...E2E_POLICY, minEjectionMs: 6_000 }));
   await Promise.all([scorer.start(), control.controller.start()]);
-  traffic = startTraffic(proxies, [`/${serviceId}/items`], { concurrency: 2, pauseMs: 20 });
+  const traffic = (f.traffic = startTraffic(proxies, [`/${serviceId}/items`], { concurrency: 2, pauseMs: 20 }));
 
   // Steady state first: the controller decides for the service and every instance serves both proxies.
   await decisions.waitFor((d) => mine(d) && d.instances.every((i) => i.state === 'ACTIVE'), 'a decision with every instance ACTIVE', 45_000);
@@ -86,7 +69,7 @@ it('ejects a failing instance on every proxy, alerts, explains it from audit-log
   }
 
   // Traffic to i3 stops on both proxies (after the requests already in flight), while the others keep serving both.
-  await delay(300);
+  await traffic.drained();
   const quietFrom = Date.now();
   await delay(1_500);
   const quietTo = Date.now();

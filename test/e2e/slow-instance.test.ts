@@ -15,44 +15,28 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { KafkaBus, RoutingDecision } from '@slb/core';
-import type { Controller, DecisionPolicy } from '@slb/controller';
-import type { HealthScorer } from '@slb/health-scorer';
+import type { RoutingDecision } from '@slb/core';
+import type { DecisionPolicy } from '@slb/controller';
 import { uniqueName } from '../support/kafka.js';
-import type { KafkaNamespace } from '../bus/kafka-fixture.js';
 import { eventually } from '../bus/collect.js';
 import { watchTopic } from '../controller/support.js';
-import { E2E_POLICY, e2eNamespace, endpointOf, NO_LOCAL_EJECTION, serviceConfig, startController, startE2eProxy, startE2eUpstream, startScorer, startTraffic, type E2eProxy, type E2eUpstream, type Traffic } from './support.js';
+import { E2E_POLICY, endpointOf, NO_LOCAL_EJECTION, serviceConfig, startController, startE2eProxy, startFleet, startScorer, startTraffic, stopFleet, type E2eUpstream, type Fleet } from './support.js';
 
-let ns: KafkaNamespace;
-let publisher: KafkaBus;
-let upstreams: E2eUpstream[] = [];
-let proxies: E2eProxy[] = [];
-let scorer: HealthScorer | undefined;
-let control: { controller: Controller; bus: KafkaBus } | undefined;
-let traffic: Traffic | undefined;
+let fleet: Fleet | undefined;
 
 beforeAll(async () => {
-  ns = await e2eNamespace('e2e-slow');
-  publisher = ns.bus();
-  upstreams = await Promise.all(['i1', 'i2', 'i3'].map((id) => startE2eUpstream(id)));
-  proxies = await Promise.all(['proxy-a', 'proxy-b'].map((id) => startE2eProxy(ns, id)));
-  scorer = startScorer(ns, uniqueName('scorer'), 'scorer-a');
-  await scorer.start();
+  const f = await startFleet('e2e-slow');
+  fleet = f;
+  f.proxies = await Promise.all(['proxy-a', 'proxy-b'].map((id) => startE2eProxy(f.ns, id)));
+  f.scorer = startScorer(f.ns, uniqueName('scorer'), 'scorer-a');
+  await f.scorer.start();
 });
 
-afterAll(async () => {
-  await traffic?.stop();
-  await control?.controller.stop();
-  await scorer?.stop();
-  await Promise.allSettled(proxies.map((p) => p.proxy.close()));
-  await Promise.allSettled([...proxies.map((p) => p.bus.close()), control?.bus.close(), publisher?.close()]);
-  await Promise.allSettled(upstreams.map((u) => u.close()));
-});
+afterAll(() => stopFleet(fleet));
 
 /** i3's share of every request that reached an instance in [from, to), both proxies together. */
 function shareOf(slow: E2eUpstream, from: number, to: number): { share: number; total: number } {
-  const total = upstreams.reduce((n, u) => n + u.count(undefined, from, to), 0);
+  const total = fleet!.upstreams.reduce((n, u) => n + u.count(undefined, from, to), 0);
   return { share: total === 0 ? 0 : slow.count(undefined, from, to) / total, total };
 }
 
@@ -62,6 +46,8 @@ function shareOf(slow: E2eUpstream, from: number, to: number): { share: number; 
  * slowdown; waits for a decision that cuts i3 to `cutTo` of its weight or less and returns it.
  */
 async function slowdown(policy: Partial<DecisionPolicy>, cutTo: number): Promise<RoutingDecision> {
+  const f = fleet!;
+  const { ns, publisher, upstreams, proxies } = f;
   const serviceId = uniqueName('catalog');
   const decisions = await watchTopic(publisher, 'routing-decisions');
   const mine = (v: { serviceId: string }) => v.serviceId === serviceId;
@@ -70,10 +56,10 @@ async function slowdown(policy: Partial<DecisionPolicy>, cutTo: number): Promise
 
   await publisher.publish('config-updates', serviceId, serviceConfig(serviceId, upstreams, { policy: { type: 'ROUND_ROBIN' }, slowStartMs: 0, ...NO_LOCAL_EJECTION }));
   await eventually(() => proxies.every((p) => p.proxy.controlPlane.status().appliedVersions[serviceId] === 1), 'both proxies applied the config', 30_000);
-  control = startController(ns, uniqueName('controller'), 'controller-a', policy);
+  const control = (f.control = startController(ns, uniqueName('controller'), 'controller-a', policy));
   await control.controller.start();
   // Enough requests per instance and scorer window for a latency signal (>= 5 per window).
-  traffic = startTraffic(proxies, [`/${serviceId}/items`], { concurrency: 2, pauseMs: 25 });
+  const traffic = (f.traffic = startTraffic(proxies, [`/${serviceId}/items`], { concurrency: 2, pauseMs: 25 }));
   try {
     await decisions.waitFor((d) => mine(d) && d.instances.every((i) => i.state === 'ACTIVE' && i.weight === 1), 'a decision with every instance ACTIVE at full weight', 45_000);
     const beforeFrom = Date.now();
@@ -100,7 +86,7 @@ async function slowdown(policy: Partial<DecisionPolicy>, cutTo: number): Promise
 
     await eventually(() => proxies.every((p) => (p.proxy.controlPlane.status().decisionVersions[serviceId] ?? 0) >= lowered.version), 'the decision applied on both proxies', 10_000);
     for (const p of proxies) expect(endpointOf(p, serviceId, 'i3')!.effectiveWeight).toBeLessThanOrEqual(cutTo);
-    await delay(300); // requests already on their way
+    await traffic.drained(); // requests already on their way when it applied
     const afterFrom = Date.now();
     await delay(2_000);
     const after = shareOf(slow, afterFrom, Date.now());
@@ -112,9 +98,9 @@ async function slowdown(policy: Partial<DecisionPolicy>, cutTo: number): Promise
     console.info(`slow instance share: before ${before.share.toFixed(3)} (n=${before.total}), until the first cut ${meanwhile.share.toFixed(3)} (n=${meanwhile.total}), after ${after.share.toFixed(3)} (n=${after.total}); weight ${i3.weight} ${i3.state} ${lowered.issuedAtMs - slowSince} ms after the slowdown`);
     return lowered;
   } finally {
-    const [t, c] = [traffic, control];
-    traffic = undefined;
-    control = undefined;
+    const [t, c] = [f.traffic, f.control];
+    f.traffic = undefined;
+    f.control = undefined;
     await t?.stop();
     await c?.controller.stop();
     await c?.bus.close();

@@ -170,6 +170,11 @@ export function startController(ns: KafkaNamespace, groupId: string, member: str
 export interface Traffic {
   /** Client-side answers per proxy: status -> count. */
   readonly statuses: Map<string, Map<number, number>>;
+  /**
+   * Resolves once every loop has finished the request it had in flight when called: every
+   * upstream hit after that comes from a request sent after the call.
+   */
+  drained(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -183,21 +188,27 @@ export function startTraffic(proxies: readonly E2eProxy[], paths: readonly strin
   const pauseMs = options.pauseMs ?? 20;
   let running = true;
   const statuses = new Map<string, Map<number, number>>();
+  /** Per loop: its request in flight (settled while the loop pauses). */
+  const inFlight: Array<Promise<number>> = [];
   const loops = proxies.flatMap((p) => {
     const byStatus = new Map<number, number>();
     statuses.set(p.id, byStatus);
     return Array.from({ length: concurrency }, async (_, worker) => {
+      const slot = inFlight.push(Promise.resolve(0)) - 1;
       let i = worker;
       while (running) {
         const path = paths[i++ % paths.length]!;
-        let status = 0;
-        try {
-          const r = await request(`${p.addr.url}${path}`, { headers: { [VIA_HEADER]: p.id }, headersTimeout: 5_000, bodyTimeout: 5_000 });
-          await r.body.dump();
-          status = r.statusCode;
-        } catch {
-          status = 0;
-        }
+        const sent = (async () => {
+          try {
+            const r = await request(`${p.addr.url}${path}`, { headers: { [VIA_HEADER]: p.id }, headersTimeout: 5_000, bodyTimeout: 5_000 });
+            await r.body.dump();
+            return r.statusCode;
+          } catch {
+            return 0;
+          }
+        })();
+        inFlight[slot] = sent;
+        const status = await sent;
         byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
         await delay(pauseMs);
       }
@@ -205,6 +216,9 @@ export function startTraffic(proxies: readonly E2eProxy[], paths: readonly strin
   });
   return {
     statuses,
+    async drained() {
+      await Promise.all([...inFlight]);
+    },
     async stop() {
       running = false;
       await Promise.all(loops);
@@ -218,4 +232,42 @@ export function endpointOf(p: E2eProxy, serviceId: string, instanceId: string): 
     | { balancer: { endpoints: Array<{ id: string; effectiveWeight: number; ejectedByDecision: boolean; slowStartFactor: number; healthy: boolean }> } }
     | undefined;
   return svc?.balancer.endpoints.find((e) => e.id === instanceId);
+}
+
+/**
+ * One end-to-end fleet: a Kafka namespace, a bus to publish from, and real upstream instances.
+ * A test starts the proxies and members it needs and records them here, so `stopFleet` ends
+ * whatever was started, in dependency order (traffic first, upstreams last).
+ */
+export interface Fleet {
+  readonly ns: KafkaNamespace;
+  readonly publisher: KafkaBus;
+  readonly upstreams: readonly E2eUpstream[];
+  proxies: E2eProxy[];
+  scorer: HealthScorer | undefined;
+  control: { controller: Controller; bus: KafkaBus } | undefined;
+  traffic: Traffic | undefined;
+}
+
+export async function startFleet(prefix: string, instanceIds: readonly string[] = ['i1', 'i2', 'i3']): Promise<Fleet> {
+  const ns = await controllerNamespace(prefix);
+  const publisher = ns.bus();
+  try {
+    const upstreams = await Promise.all(instanceIds.map((id) => startE2eUpstream(id)));
+    return { ns, publisher, upstreams, proxies: [], scorer: undefined, control: undefined, traffic: undefined };
+  } catch (err) {
+    await publisher.close();
+    throw err;
+  }
+}
+
+/** Stops everything `fleet` holds; `undefined` (its start failed) is a no-op. */
+export async function stopFleet(fleet: Fleet | undefined): Promise<void> {
+  if (fleet === undefined) return;
+  await fleet.traffic?.stop();
+  await fleet.control?.controller.stop();
+  await fleet.scorer?.stop();
+  await Promise.allSettled(fleet.proxies.map((p) => p.proxy.close()));
+  await Promise.allSettled([...fleet.proxies.map((p) => p.bus.close()), fleet.control?.bus.close(), fleet.publisher.close()]);
+  await Promise.allSettled(fleet.upstreams.map((u) => u.close()));
 }
