@@ -6,12 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import { SlbError, isSlbError, readBusEnv, type BusEnvConfig } from '@slb/core';
+import { LOG_LEVELS, SlbError, isSlbError, readBusEnv, type BusEnvConfig, type LogLevel } from '@slb/core';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_LIMITS, type ProxyLimits } from './options.js';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const ENV_KEYS = [
   'SLB_PROXY_ID',

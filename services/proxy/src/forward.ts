@@ -91,12 +91,12 @@ class BodyLimit extends Transform {
 }
 
 /** Extracts the consistent-hash key per the service's hashOn. */
-function hashKeyOf(svc: ServiceRuntime, req: IncomingMessage, ctx: ForwardContext): string | undefined {
+function hashKeyOf(svc: ServiceRuntime, req: IncomingMessage, peer: string, trust: TrustPolicy): string | undefined {
   const on = svc.hashOn;
   if (on === null) return undefined;
   switch (on.source) {
     case 'HEADER':
-      return rawHeader(req.rawHeaders, on.name!.toLowerCase());
+      return rawHeader(req.rawHeaders, on.name!);
     case 'COOKIE': {
       const cookie = rawHeader(req.rawHeaders, 'cookie');
       if (cookie === undefined) return undefined;
@@ -107,7 +107,7 @@ function hashKeyOf(svc: ServiceRuntime, req: IncomingMessage, ctx: ForwardContex
       return undefined;
     }
     case 'CLIENT_IP':
-      return clientAddress(peerAddress(req.socket.remoteAddress), req.rawHeaders, ctx.trust);
+      return clientAddress(peer, req.rawHeaders, trust);
   }
 }
 
@@ -195,7 +195,7 @@ export class ProxiedRequest {
     const peer = peerAddress(req.socket.remoteAddress);
     const host = req.headers.host ?? '';
     this.headers = upstreamRequestHeaders(req.rawHeaders, forwardedValues(peer, req.rawHeaders, host, ctx.trust, requestId));
-    this.hashKey = hashKeyOf(svc, req, ctx);
+    this.hashKey = hashKeyOf(svc, req, peer, ctx.trust);
     if (!hasBody) this.body = null;
     else if (req.headers['content-length'] === undefined && ctx.limits.maxBodyBytes > 0) {
       const limited = new BodyLimit(ctx.limits.maxBodyBytes);

@@ -39,8 +39,11 @@ function forwardedNode(address: string): string {
   return isIPv6(address) ? `"[${address}]"` : address;
 }
 
+/** RFC 9110 token characters: such a value needs no quoting. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 function quoteIfNeeded(value: string): string {
-  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+  return TOKEN.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /**

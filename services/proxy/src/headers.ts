@@ -16,17 +16,21 @@ const PROTECTED = new Set(['host', 'content-length']);
 /** Set by the proxy itself; whatever the client sent is replaced (or appended, when trusted). */
 const PROXY_OWNED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-request-id']);
 
+/** Adds the lower-case field names one Connection header value lists (bar PROTECTED ones) to `tokens`. */
+function addConnectionTokens(value: string, tokens: Set<string> | undefined): Set<string> | undefined {
+  for (const t of value.split(',')) {
+    const token = t.trim().toLowerCase();
+    if (token !== '' && !PROTECTED.has(token)) (tokens ??= new Set()).add(token);
+  }
+  return tokens;
+}
+
 /** Lower-case tokens named by the Connection header values in `raw`. */
 function connectionTokens(raw: readonly string[]): Set<string> | undefined {
   let tokens: Set<string> | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 10 && name.toLowerCase() === 'connection') {
-      for (const t of raw[i + 1]!.split(',')) {
-        const token = t.trim().toLowerCase();
-        if (token !== '' && !PROTECTED.has(token)) (tokens ??= new Set()).add(token);
-      }
-    }
+    if (name.length === 10 && name.toLowerCase() === 'connection') tokens = addConnectionTokens(raw[i + 1]!, tokens);
   }
   return tokens;
 }
@@ -41,10 +45,9 @@ export interface ForwardedValues {
 
 /**
  * The header list sent upstream: the client's fields minus hop-by-hop ones and minus the
- * proxy-owned ones, then the proxy's forwarding fields. `upgrade` keeps the WebSocket
- * handshake's Connection/Upgrade pair.
+ * proxy-owned ones, then the proxy's forwarding fields.
  */
-export function upstreamRequestHeaders(raw: readonly string[], fwd: ForwardedValues, upgrade?: string): string[] {
+export function upstreamRequestHeaders(raw: readonly string[], fwd: ForwardedValues): string[] {
   const named = connectionTokens(raw);
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
@@ -61,7 +64,6 @@ export function upstreamRequestHeaders(raw: readonly string[], fwd: ForwardedVal
     'forwarded', fwd.forwarded,
     'x-request-id', fwd.requestId,
   );
-  if (upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', upgrade);
   return out;
 }
 
@@ -78,10 +80,7 @@ export function clientResponseHeaders(raw: readonly Buffer[], requestId: string)
     const name = raw[i]!.toString('latin1');
     const lower = name.toLowerCase();
     if (lower === 'connection') {
-      for (const t of raw[i + 1]!.toString('latin1').split(',')) {
-        const token = t.trim().toLowerCase();
-        if (token !== '' && !PROTECTED.has(token)) (named ??= new Set()).add(token);
-      }
+      named = addConnectionTokens(raw[i + 1]!.toString('latin1'), named);
       continue;
     }
     if (ALWAYS_HOP_BY_HOP.has(lower)) continue;

@@ -12,6 +12,7 @@ import { Pool } from 'undici';
 import { createBalancer, type Balancer, type Endpoint, type PolicyConfig, type PolicyKind } from './balancing/index.js';
 import {
   BreakerBoard,
+  DEFAULT_BACKOFF,
   HedgePolicy,
   OutlierDetector,
   RetryBudget,
@@ -96,6 +97,7 @@ export interface ServiceRuntime {
   readonly requestTimeoutMs: number;
   readonly perTryTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** A HEADER source's name is lower-cased here, once, for the raw-header lookup per request. */
   readonly hashOn: HashOn | null;
   /** Set when retries.hedgeAfterQuantile is: idempotent bodiless requests are hedged. */
   readonly hedge: HedgePolicy | undefined;
@@ -194,15 +196,20 @@ export function buildServiceRuntime(
     // Without a retries section a request still gets one retry for failures before sending
     // (refused connections): that is what keeps GETs error-free while an instance dies.
     maxAttempts: 1 + (retries === null ? 1 : retries.maxRetries),
-    backoff: retries === null ? { baseMs: 25, maxMs: 250 } : { baseMs: retries.backoffBaseMs, maxMs: retries.backoffMaxMs },
+    backoff: retries === null ? DEFAULT_BACKOFF : { baseMs: retries.backoffBaseMs, maxMs: retries.backoffMaxMs },
     requestTimeoutMs: u.timeouts.requestMs,
     perTryTimeoutMs: retries === null || retries.perTryTimeoutMs === 0 ? u.timeouts.requestMs : retries.perTryTimeoutMs,
     idleTimeoutMs: u.timeouts.idleMs,
-    hashOn: u.policy.type === 'CONSISTENT_HASH' ? u.policy.hashOn : null,
+    hashOn: hashOnOf(u),
     hedge: hedgeOf(u, previous),
     durationChild: previous?.durationChild,
   };
   return { runtime, removed };
+}
+
+function hashOnOf(u: ConfigUpdate): HashOn | null {
+  const on = u.policy.type === 'CONSISTENT_HASH' ? u.policy.hashOn : null;
+  return on?.source === 'HEADER' && on.name !== null ? { ...on, name: on.name.toLowerCase() } : on;
 }
 
 function hedgeOf(u: ConfigUpdate, previous: ServiceRuntime | undefined): HedgePolicy | undefined {

@@ -25,13 +25,8 @@ export function proxyUpgrade(ctx: ForwardContext, svc: ServiceRuntime | undefine
   if (inst === undefined) return reject(socket, 503, 'Service Unavailable');
   const requestId = newRequestId(req, ctx);
   const peer = peerAddress(req.socket.remoteAddress);
-  const headers = upstreamRequestHeaders(req.rawHeaders, forwardedValues(peer, req.rawHeaders, req.headers.host ?? '', ctx.trust, requestId), 'websocket');
-  // undici adds the Connection/Upgrade pair itself from `upgrade`.
-  const withoutPair: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    const n = headers[i]!.toLowerCase();
-    if (n !== 'connection' && n !== 'upgrade') withoutPair.push(headers[i]!, headers[i + 1]!);
-  }
+  // Connection and Upgrade are hop-by-hop, so dropped here: undici adds the pair itself from `upgrade`.
+  const headers = upstreamRequestHeaders(req.rawHeaders, forwardedValues(peer, req.rawHeaders, req.headers.host ?? '', ctx.trust, requestId));
   const started = ctx.clock.now();
   inst.inFlight++;
   svc.balancer.onStart(inst.id, started);
@@ -43,7 +38,7 @@ export function proxyUpgrade(ctx: ForwardContext, svc: ServiceRuntime | undefine
     svc.balancer.onEnd(inst.id, ctx.clock.now() - started, ok, ctx.clock.now());
   };
   inst.pool.dispatch(
-    { path: req.url!, method: 'GET', headers: withoutPair, upgrade: 'websocket', headersTimeout: svc.perTryTimeoutMs },
+    { path: req.url!, method: 'GET', headers, upgrade: 'websocket', headersTimeout: svc.perTryTimeoutMs },
     {
       onConnect: () => undefined,
       onUpgrade: (status: number, rawHeaders: Buffer[], upstream: Duplex) => {

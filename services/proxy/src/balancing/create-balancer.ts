@@ -4,7 +4,7 @@ import { EndpointState } from './endpoint-state.js';
 import { createLeastRequestPicker } from './least-request.js';
 import { resolvePolicyConfig, type ResolvedPolicyConfig } from './options.js';
 import { createPeakEwmaPicker } from './peak-ewma-picker.js';
-import { weightsEqual, type Picker } from './picker.js';
+import { weightsEqual, type PickInput, type Picker } from './picker.js';
 import { slowStartFactor } from './slow-start.js';
 import { createSmoothWeightedPicker } from './smooth-weighted.js';
 import type {
@@ -61,8 +61,8 @@ function validateEndpoints(endpoints: readonly Endpoint[]): void {
 /** The candidate set as of one refresh: reused by every pick until something changes. */
 interface CandidateCache {
   readonly eligible: readonly EndpointState[];
-  readonly equalWeights: boolean;
-  readonly totalWeight: number;
+  /** The pick input without a retry exclusion, built once per refresh rather than per pick. */
+  readonly input: PickInput;
   readonly panic: boolean;
   readonly decisionActive: boolean;
 }
@@ -105,8 +105,7 @@ class PolicyBalancer implements Balancer {
         return this.picker.pick(input, ctx, nowMs).endpoint;
       }
     }
-    const input = { candidates: cache.eligible, equalWeights: cache.equalWeights, totalWeight: cache.totalWeight, exclude: undefined };
-    return this.picker.pick(input, ctx, nowMs).endpoint;
+    return this.picker.pick(cache.input, ctx, nowMs).endpoint;
   }
 
   onStart(id: string, _nowMs: number): void {
@@ -236,8 +235,7 @@ class PolicyBalancer implements Balancer {
     }
     const cache: CandidateCache = {
       eligible,
-      equalWeights: weightsEqual(eligible),
-      totalWeight,
+      input: { candidates: eligible, equalWeights: weightsEqual(eligible), totalWeight, exclude: undefined },
       panic,
       decisionActive: decision !== undefined,
     };

@@ -134,6 +134,3 @@ export interface BalancerDeps {
   /** Uniform in [0, 1). Injected so tests are deterministic. */
   readonly random: () => number;
 }
-
-/** Implemented by `createBalancer` in ./create-balancer.ts (re-exported from ./index.ts). */
-export type CreateBalancer = (policy: PolicyConfig, deps: BalancerDeps) => Balancer;

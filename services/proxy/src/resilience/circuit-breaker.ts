@@ -42,6 +42,13 @@ export type Admission =
   | { readonly admitted: true }
   | { readonly admitted: false; readonly limit: BreakerLimit; readonly current: number; readonly max: number; readonly reason: string };
 
+/** `admit` runs on the request path: the common answer is one shared object. */
+const ADMITTED: Admission = Object.freeze({ admitted: true });
+
+function deny(id: string, limit: BreakerLimit, current: number, max: number, what: string): Admission {
+  return { admitted: false, limit, current, max, reason: `instance ${id} is at its ${what} limit (${current}/${max})` };
+}
+
 /**
  * Whether one more request may go to `id`. In-flight is the limit that protects the instance;
  * pending bounds the queue in front of it. The connection limit itself is enforced by the
@@ -49,24 +56,17 @@ export type Admission =
  * so it is refused for connections only when no waiting is allowed (maxPending = 0).
  */
 export function admit(id: string, usage: InstanceUsage, limits: BreakerLimits): Admission {
-  const deny = (limit: BreakerLimit, current: number, max: number, what: string): Admission => ({
-    admitted: false,
-    limit,
-    current,
-    max,
-    reason: `instance ${id} is at its ${what} limit (${current}/${max})`,
-  });
-  if (usage.inFlight >= limits.maxInFlight) return deny('max-in-flight', usage.inFlight, limits.maxInFlight, 'in-flight requests');
+  if (usage.inFlight >= limits.maxInFlight) return deny(id, 'max-in-flight', usage.inFlight, limits.maxInFlight, 'in-flight requests');
   // The request waits when others already wait, or when every connection is busy and the
   // pool may open no more.
   const atConnectionLimit = usage.inFlight >= usage.connections && usage.connections >= limits.maxConnections;
   const wouldWait = usage.pending > 0 || atConnectionLimit;
   if (wouldWait && usage.pending >= limits.maxPending) {
     return usage.pending === 0
-      ? deny('max-connections', usage.connections, limits.maxConnections, 'connections')
-      : deny('max-pending', usage.pending, limits.maxPending, 'pending requests');
+      ? deny(id, 'max-connections', usage.connections, limits.maxConnections, 'connections')
+      : deny(id, 'max-pending', usage.pending, limits.maxPending, 'pending requests');
   }
-  return { admitted: true };
+  return ADMITTED;
 }
 
 /**

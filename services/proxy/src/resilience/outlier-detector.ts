@@ -147,6 +147,8 @@ export class OutlierDetector {
   readonly config: OutlierDetectionConfig;
   private readonly hosts = new Map<string, HostState>();
   private nextIntervalAtMs: number | undefined;
+  /** The earliest ejection end (Infinity when none): `record` runs per try and skips the host scan until then. */
+  private nextUnejectAtMs = Infinity;
 
   constructor(
     config: Partial<OutlierDetectionConfig> = {},
@@ -206,13 +208,18 @@ export class OutlierDetector {
    */
   tick(nowMs: number): OutlierEvent[] {
     const events: OutlierEvent[] = [];
-    for (const [id, h] of this.hosts) {
-      if (h.ejectedUntilMs !== undefined && nowMs >= h.ejectedUntilMs) {
-        h.ejectedUntilMs = undefined;
-        h.consecutive5xx = 0;
-        h.consecutiveGateway = 0;
-        events.push({ type: 'uneject', id, atMs: nowMs });
+    if (nowMs >= this.nextUnejectAtMs) {
+      let next = Infinity;
+      for (const [id, h] of this.hosts) {
+        if (h.ejectedUntilMs === undefined) continue;
+        if (nowMs >= h.ejectedUntilMs) {
+          h.ejectedUntilMs = undefined;
+          h.consecutive5xx = 0;
+          h.consecutiveGateway = 0;
+          events.push({ type: 'uneject', id, atMs: nowMs });
+        } else next = Math.min(next, h.ejectedUntilMs);
       }
+      this.nextUnejectAtMs = next;
     }
     this.nextIntervalAtMs ??= nowMs + this.config.intervalMs;
     if (nowMs >= this.nextIntervalAtMs) {
@@ -297,6 +304,7 @@ export class OutlierDetector {
     const cfg = this.config;
     const duration = Math.min(cfg.baseEjectionTimeMs * h.ejectionCount, Math.max(cfg.baseEjectionTimeMs, cfg.maxEjectionTimeMs));
     h.ejectedUntilMs = nowMs + duration;
+    this.nextUnejectAtMs = Math.min(this.nextUnejectAtMs, h.ejectedUntilMs);
     h.consecutive5xx = 0;
     h.consecutiveGateway = 0;
     events.push({ type: 'eject', id, reason, atMs: nowMs, untilMs: h.ejectedUntilMs, ejectionCount: h.ejectionCount, evidence });
