@@ -55,7 +55,7 @@ const timeoutMs = Number(opt['timeout-ms']);
 const { proxyCpus, loadCpus, proxyMain, kafka } = commonSettings(opt);
 let kafkaWritten: Record<string, number> | undefined;
 const peers = opt.peers.split(',').map((p) => p.trim()) as PeerKind[];
-for (const p of peers) if (!PEER_KINDS.includes(p) || p === 'nginx') throw new Error(`unknown or unsupported failover peer ${p}`);
+for (const p of peers) if (!PEER_KINDS.includes(p) || p === 'nginx' || p === 'node-bare') throw new Error(`unknown or unsupported failover peer ${p}`);
 const VICTIM = 'u2';
 /** How often each proxy is asked about the victim: the resolution of the two times measured. */
 const PROBE_EVERY_MS = 100;

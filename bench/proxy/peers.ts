@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { haproxyConfig, nginxConfig, slbServices, type PeerLayout } from './peer-configs.js';
 import { spawnPinned, stopProcess, tail, waitForHttp, type Started } from './processes.js';
 
-export const PEER_KINDS = ['nginx', 'haproxy', 'haproxy-observe', 'slb', 'slb-no-telemetry', 'slb-bus', 'slb-kafka'] as const;
+export const PEER_KINDS = ['nginx', 'haproxy', 'haproxy-observe', 'slb', 'slb-no-telemetry', 'slb-bus', 'slb-kafka', 'node-bare'] as const;
 export type PeerKind = (typeof PEER_KINDS)[number];
 
 export const PEER_DESCRIPTIONS: Record<PeerKind, string> = {
@@ -19,11 +19,13 @@ export const PEER_DESCRIPTIONS: Record<PeerKind, string> = {
   'slb-no-telemetry': 'this proxy: main.js with SLB_TELEMETRY_WINDOW_MS=0 (telemetry windows off)',
   'slb-bus': 'this proxy with an in-process bus: telemetry windows built (DDSketch) and published every 1 s',
   'slb-kafka': 'this proxy: main.js with SLB_BUS=kafka: telemetry published to the development Kafka (private topic prefix)',
+  'node-bare': 'reference, not a product: node:http + undici Pool.dispatch, round robin, nothing else (bench/proxy/bare-proxy.mjs)',
 };
 
 /** The build under test unless --proxy-main names another. */
 export const DEFAULT_PROXY_MAIN = fileURLToPath(new URL('../../services/proxy/dist/main.js', import.meta.url));
 const WITH_BUS = fileURLToPath(new URL('./proxy-with-bus.mjs', import.meta.url));
+const BARE_PROXY = fileURLToPath(new URL('./bare-proxy.mjs', import.meta.url));
 
 export interface Peer {
   readonly kind: PeerKind;
@@ -73,6 +75,11 @@ export async function startPeer(s: PeerStart): Promise<Peer> {
       writeFileSync(file, haproxyConfig(layout, kind === 'haproxy-observe'));
       statsSocket = join(layout.dir, 'haproxy.sock');
       started = spawnPinned(kind, cpus, 'haproxy', ['-f', file, '-db']);
+      break;
+    }
+    case 'node-bare': {
+      const env = { ...process.env, BARE_PORT: String(layout.listenPort), BARE_UPSTREAMS: layout.backends.map((b) => `127.0.0.1:${b.port}`).join(',') };
+      started = spawnPinned(kind, cpus, process.execPath, [BARE_PROXY], env);
       break;
     }
     case 'slb':

@@ -179,6 +179,10 @@ export class ProxiedRequest {
   private hedgeTimer: NodeJS.Timeout | undefined;
   /** The instance of each try, in order (exclusion on retry; logs and metrics name the last). */
   private readonly triedIds: string[] = [];
+  /** Wall-clock time of the last pick, reused by the dispatch that follows it. */
+  private pickedAt = 0;
+  /** Created on the first backpressure only: most responses never fill the socket. */
+  private onDrain: (() => void) | undefined;
 
   constructor(
     private readonly ctx: ForwardContext,
@@ -217,6 +221,7 @@ export class ProxiedRequest {
   private pick(answer = true): InstanceRuntime | undefined {
     const svc = this.svc;
     const now = this.ctx.clock.now();
+    this.pickedAt = now;
     for (let guard = 0; guard <= svc.instances.size; guard++) {
       const pickCtx: PickContext = { hashKey: this.hashKey, exclude: this.exclude };
       const ep = this.balancer.pick(pickCtx, now);
@@ -247,12 +252,12 @@ export class ProxiedRequest {
     const hedge = this.svc.hedge;
     if (hedge !== undefined && this.body === null && IDEMPOTENT_METHODS.has(this.req.method!) && this.svc.maxAttempts > 1) {
       const delay = hedge.delayMs(this.ctx.clock.now());
-      if (delay !== undefined) this.hedgeTimer = setTimeout(this.fireHedge, delay);
+      if (delay !== undefined) this.hedgeTimer = setTimeout(() => this.fireHedge(), delay);
     }
   }
 
   /** No answer after the latency quantile: send a copy to another instance, first answer wins. */
-  private readonly fireHedge = (): void => {
+  private fireHedge(): void {
     this.hedgeTimer = undefined;
     if (this.finished || this.winner !== undefined || this.active.length !== 1 || this.tries >= this.svc.maxAttempts) return;
     (this.exclude ??= new Set()).add(this.active[0]!.inst.id);
@@ -260,24 +265,28 @@ export class ProxiedRequest {
     if (inst === undefined || this.exclude.has(inst.id) || !this.acquireRetry()) return;
     this.ctx.metrics.hedges.labels(this.svc.id).inc();
     this.dispatch(inst);
-  };
+  }
 
   private dispatch(inst: InstanceRuntime): void {
     this.tries++;
     this.triedIds.push(inst.id);
-    const nowMono = this.ctx.clock.monotonic();
+    // The first try starts as the request does: no second clock read.
+    const nowMono = this.tries === 1 ? this.startMono : this.ctx.clock.monotonic();
     const t = new UpstreamTry(this, inst, nowMono);
     this.active.push(t);
     inst.inFlight++;
-    this.balancer.onStart(inst.id, this.ctx.clock.now());
-    const remaining = Math.max(1, this.deadlineMono - nowMono);
+    this.balancer.onStart(inst.id, this.pickedAt);
+    // undici re-arms its per-connection timer only when the value changes, so the usual case
+    // (the whole per-try timeout fits in what is left) passes the same number every time.
+    const remaining = this.deadlineMono - nowMono;
+    const headersTimeout = remaining >= this.svc.perTryTimeoutMs ? this.svc.perTryTimeoutMs : Math.max(1, Math.ceil(remaining));
     inst.pool.dispatch(
       {
         path: this.req.url!,
         method: this.req.method!,
         headers: this.headers,
         body: this.body,
-        headersTimeout: Math.min(this.svc.perTryTimeoutMs, remaining),
+        headersTimeout,
         bodyTimeout: this.svc.idleTimeoutMs,
       },
       t as never,
@@ -315,13 +324,9 @@ export class ProxiedRequest {
   tryData(t: UpstreamTry, chunk: Buffer): boolean {
     if (t !== this.winner) return !t.cancelled;
     if (this.res.write(chunk)) return true;
-    this.res.once('drain', this.onDrain);
+    this.res.once('drain', (this.onDrain ??= () => this.winner?.resume?.()));
     return false;
   }
-
-  private readonly onDrain = (): void => {
-    this.winner?.resume?.();
-  };
 
   tryComplete(t: UpstreamTry): void {
     if (t.cancelled || t.ended) return;
@@ -334,9 +339,9 @@ export class ProxiedRequest {
       return;
     }
     const status = this.res.statusCode;
-    this.endTry(t, status, undefined);
+    const endMono = this.endTry(t, status, undefined);
     this.res.end();
-    this.complete(status, status >= 500 ? 'upstream-5xx' : 'ok');
+    this.complete(status, status >= 500 ? 'upstream-5xx' : 'ok', endMono);
   }
 
   tryError(t: UpstreamTry, err: Error & { code?: string }): void {
@@ -373,19 +378,20 @@ export class ProxiedRequest {
 
   // ---- tries ----
 
-  /** Ends a try: balancer, outlier detection, telemetry. */
-  private endTry(t: UpstreamTry, status: number, failure: LocalFailure | undefined, neutral = false): void {
-    if (t.ended) return;
+  /** Ends a try: balancer, outlier detection, telemetry. Returns when (monotonic) it ended. */
+  private endTry(t: UpstreamTry, status: number, failure: LocalFailure | undefined, neutral = false): number | undefined {
+    if (t.ended) return undefined;
     t.ended = true;
     const i = this.active.indexOf(t);
     if (i !== -1) this.active.splice(i, 1);
     const inst = t.inst;
     inst.inFlight--;
     const now = this.ctx.clock.now();
-    const latency = this.ctx.clock.monotonic() - t.startMono;
+    const endMono = this.ctx.clock.monotonic();
+    const latency = endMono - t.startMono;
     const ok = failure === undefined && status < 500;
     this.balancer.onEnd(inst.id, latency, ok || neutral, now);
-    if (neutral) return;
+    if (neutral) return endMono;
     const events = this.svc.detector.record(inst.id, failure === undefined ? { status } : { localFailure: failure }, now);
     if (events.length > 0) this.ctx.onOutlierEvents(this.svc, events);
     let outcome: OutcomeClass;
@@ -394,6 +400,7 @@ export class ProxiedRequest {
     else if (status >= 400) outcome = '4xx';
     else outcome = 'ok';
     recordOutcome(inst.window, outcome, latency);
+    return endMono;
   }
 
   /** Aborts every try but `keep` (hedge losers, or all when the client left); neutral for the balancer. */
@@ -466,7 +473,7 @@ export class ProxiedRequest {
     this.complete(this.res.statusCode, code);
   }
 
-  private complete(status: number, outcome: string): void {
+  private complete(status: number, outcome: string, endMono = this.ctx.clock.monotonic()): void {
     if (this.finished) return;
     this.finished = true;
     this.clearHedge();
@@ -474,7 +481,7 @@ export class ProxiedRequest {
     svc.budget.requestFinished();
     if (this.retryHeld) svc.budget.release();
     this.res.removeListener('close', this.onClientClose);
-    const seconds = (this.ctx.clock.monotonic() - this.startMono) / 1000;
+    const seconds = (endMono - this.startMono) / 1000;
     const servedBy = this.winner?.inst ?? this.lastTried;
     this.ctx.metrics.countRequest(svc, servedBy, status, seconds);
     if (this.ctx.accessLog) {

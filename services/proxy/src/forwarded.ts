@@ -47,6 +47,19 @@ function quoteIfNeeded(value: string): string {
 }
 
 /**
+ * The Forwarded element for one (peer, host) pair. Clients keep their address and a site keeps
+ * its host from request to request, so the last pair's element is kept: the IPv6 test and the
+ * quoting regexes then run once per change instead of once per request.
+ */
+let lastElement = { peer: '', host: '', value: '' };
+function forwardedElement(peer: string, host: string): string {
+  if (peer !== lastElement.peer || host !== lastElement.host) {
+    lastElement = { peer, host, value: `for=${forwardedNode(peer)};host=${quoteIfNeeded(host)};proto=http` };
+  }
+  return lastElement.value;
+}
+
+/**
  * The client address to hash on: the peer, or, behind trusted proxies, the right-most
  * X-Forwarded-For entry that is not itself a trusted proxy.
  */
@@ -69,7 +82,7 @@ export function forwardedValues(peer: string, rawHeaders: readonly string[], hos
   const priorProto = trusted ? rawHeader(rawHeaders, 'x-forwarded-proto') : undefined;
   const priorHost = trusted ? rawHeader(rawHeaders, 'x-forwarded-host') : undefined;
   const priorForwarded = trusted ? rawHeader(rawHeaders, 'forwarded') : undefined;
-  const element = `for=${forwardedNode(peer)};host=${quoteIfNeeded(host)};proto=${proto}`;
+  const element = forwardedElement(peer, host);
   return {
     xForwardedFor: priorXff === undefined || priorXff.trim() === '' ? peer : `${priorXff}, ${peer}`,
     xForwardedProto: priorProto ?? proto,

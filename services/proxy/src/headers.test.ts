@@ -30,6 +30,15 @@ describe('hop-by-hop headers', () => {
     const raw = ['Connection', 'x-int', 'X-Int', 's', 'Transfer-Encoding', 'chunked', 'Content-Type', 'text/plain'].map((s) => Buffer.from(s));
     expect(pairs(clientResponseHeaders(raw, 'rid'))).toEqual([['content-type', 'text/plain'], ['x-request-id', 'rid']]);
   });
+  const responses: Array<[string, string[], Array<[string, string]>]> = [
+    ['keep-alive (the usual case)', ['Connection', 'keep-alive', 'Keep-Alive', 'timeout=5', 'A', '1'], [['a', '1'], ['x-request-id', 'rid']]],
+    ['close', ['Connection', 'close', 'A', '1'], [['a', '1'], ['x-request-id', 'rid']]],
+    ['keep-alive plus a named field', ['Connection', 'keep-alive, X-Int', 'X-Int', 's', 'A', '1'], [['a', '1'], ['x-request-id', 'rid']]],
+    ['the upstream echoed the request id', ['X-Request-Id', 'up', 'A', '1'], [['x-request-id', 'up'], ['a', '1']]],
+  ];
+  it.each(responses)('response Connection: %s', (_name, raw, expected) => {
+    expect(pairs(clientResponseHeaders(raw.map((v) => Buffer.from(v)), 'rid'))).toEqual(expected);
+  });
 });
 
 describe('forwarding headers under trust rules', () => {
@@ -39,6 +48,17 @@ describe('forwarding headers under trust rules', () => {
     expect(forwardedValues('10.1.2.3', raw, 'shop', trust, 'r')).toMatchObject({ xForwardedFor: '203.0.113.9, 10.1.2.3', xForwardedProto: 'https', forwarded: 'for=203.0.113.9, for=10.1.2.3;host=shop;proto=http' });
     expect(forwardedValues('198.51.100.7', raw, 'shop', trust, 'r')).toMatchObject({ xForwardedFor: '198.51.100.7', xForwardedProto: 'http', forwarded: 'for=198.51.100.7;host=shop;proto=http' });
     expect(forwardedValues('::1', [], 'a b', trust, 'r').forwarded).toBe('for="[::1]";host="a b";proto=http');
+  });
+  it('builds the Forwarded element per (peer, host) when they alternate', () => {
+    // The element of the last pair is reused: a change of either must not return a stale one.
+    const seq: Array<[string, string, string]> = [
+      ['198.51.100.7', 'shop', 'for=198.51.100.7;host=shop;proto=http'],
+      ['198.51.100.7', 'shop:8080', 'for=198.51.100.7;host="shop:8080";proto=http'],
+      ['2001:db8::1', 'shop:8080', 'for="[2001:db8::1]";host="shop:8080";proto=http'],
+      ['198.51.100.7', 'shop', 'for=198.51.100.7;host=shop;proto=http'],
+      ['198.51.100.7', 'shop', 'for=198.51.100.7;host=shop;proto=http'],
+    ];
+    for (const [peer, host, element] of seq) expect(forwardedValues(peer, [], host, trust, 'r').forwarded).toBe(element);
   });
   it('finds the client address behind trusted proxies', () => {
     expect(clientAddress('10.0.0.1', ['X-Forwarded-For', '1.2.3.4, 10.0.0.9'], trust)).toBe('1.2.3.4');

@@ -16,11 +16,15 @@ const PROTECTED = new Set(['host', 'content-length']);
 /** Set by the proxy itself; whatever the client sent is replaced (or appended, when trusted). */
 const PROXY_OWNED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-request-id']);
 
-/** Adds the lower-case field names one Connection header value lists (bar PROTECTED ones) to `tokens`. */
+/**
+ * Adds the lower-case field names one Connection header value lists to `tokens`, bar PROTECTED
+ * ones and those removed anyway (so the usual `Connection: keep-alive` builds no set).
+ */
 function addConnectionTokens(value: string, tokens: Set<string> | undefined): Set<string> | undefined {
+  if (value === 'keep-alive' || value === 'close') return tokens;
   for (const t of value.split(',')) {
     const token = t.trim().toLowerCase();
-    if (token !== '' && !PROTECTED.has(token)) (tokens ??= new Set()).add(token);
+    if (token !== '' && !PROTECTED.has(token) && !ALWAYS_HOP_BY_HOP.has(token)) (tokens ??= new Set()).add(token);
   }
   return tokens;
 }

@@ -1,16 +1,16 @@
 /**
  * The proxy's Prometheus metrics on its own Registry (never the global one, so several proxies
- * in one process, as in tests and standalone mode, do not collide). The request path uses
- * label children cached on the service/instance runtime objects: one Map lookup per request
- * instead of prom-client's label hashing.
+ * in one process, as in tests and standalone mode, do not collide). The two per-request
+ * metrics are plain numbers cached on the service/instance runtime objects and folded into
+ * the registry at scrape time (request-metrics.ts); the rest change rarely and use prom-client
+ * directly.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequestMetrics } from './request-metrics.js';
 import type { InstanceRuntime, ServiceRuntime } from './service-runtime.js';
 
 export interface ProxyMetrics {
   readonly registry: Registry;
-  readonly requests: Counter<'service' | 'instance' | 'status'>;
-  readonly duration: Histogram<'service'>;
   readonly ejections: Counter<'service' | 'instance' | 'reason'>;
   readonly retries: Counter<'service'>;
   readonly hedges: Counter<'service'>;
@@ -33,24 +33,10 @@ export interface ProxyMetricsOptions {
 export function createProxyMetrics(options: ProxyMetricsOptions = {}): ProxyMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'slb_proxy_' });
-  const requests = new Counter({
-    name: 'slb_proxy_requests_total',
-    help: 'Requests answered, by service, instance (none when no instance was reached) and status.',
-    labelNames: ['service', 'instance', 'status'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'slb_proxy_request_duration_seconds',
-    help: 'Time from request to the end of the response, by service.',
-    labelNames: ['service'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  const noInstance = new Map<string, Map<number, { inc(): void }>>();
+  const perRequest = createRequestMetrics(registry, [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+  const noInstance = new Map<string, InstanceRuntime['statusCounts']>();
   return {
     registry,
-    requests,
-    duration,
     ejections: new Counter({ name: 'slb_proxy_ejections_total', help: 'Outlier ejections, by service, instance and reason.', labelNames: ['service', 'instance', 'reason'] as const, registers: [registry] }),
     retries: new Counter({ name: 'slb_proxy_retries_total', help: 'Retries started, by service.', labelNames: ['service'] as const, registers: [registry] }),
     hedges: new Counter({ name: 'slb_proxy_hedges_total', help: 'Hedged copies sent after the latency quantile, by service.', labelNames: ['service'] as const, registers: [registry] }),
@@ -71,18 +57,18 @@ export function createProxyMetrics(options: ProxyMetricsOptions = {}): ProxyMetr
     configRejected: new Counter({ name: 'slb_proxy_config_rejected_total', help: 'Config updates rejected, by service and error code.', labelNames: ['service', 'code'] as const, registers: [registry] }),
     telemetryDropped: new Counter({ name: 'slb_proxy_telemetry_dropped_total', help: 'Telemetry events the bus did not accept or evicted.', registers: [registry] }),
     countRequest(service, inst, status, seconds) {
-      let byStatus: Map<number, { inc(): void }>;
+      let byStatus: InstanceRuntime['statusCounts'];
       if (inst === undefined) {
         byStatus = noInstance.get(service.id) ?? new Map();
         noInstance.set(service.id, byStatus);
-      } else byStatus = inst.statusCounters;
-      let child = byStatus.get(status);
-      if (child === undefined) {
-        child = requests.labels(service.id, inst?.id ?? 'none', String(status));
-        byStatus.set(status, child);
+      } else byStatus = inst.statusCounts;
+      let count = byStatus.get(status);
+      if (count === undefined) {
+        count = perRequest.requestCount(service.id, inst?.id ?? 'none', status);
+        byStatus.set(status, count);
       }
-      child.inc();
-      (service.durationChild ??= duration.labels(service.id)).observe(seconds);
+      count.n++;
+      perRequest.observe((service.duration ??= perRequest.durationCell(service.id)), seconds);
     },
   };
 }

@@ -21,6 +21,7 @@ import {
   type BackoffConfig,
   type OutlierDetectionConfig as DetectorConfig,
 } from './resilience/index.js';
+import type { DurationCell, RequestCount } from './request-metrics.js';
 import type { InstanceWindow } from './telemetry.js';
 import { createInstanceWindow } from './telemetry.js';
 
@@ -76,8 +77,8 @@ export interface InstanceRuntime {
   /** Set when removed from config: new requests no longer come, in-flight ones finish. */
   retired: boolean;
   readonly window: InstanceWindow;
-  /** Cached prom-client children by status code (filled by metrics). */
-  readonly statusCounters: Map<number, { inc(): void }>;
+  /** This instance's requests counter series by status code (filled by metrics). */
+  readonly statusCounts: Map<number, RequestCount>;
 }
 
 export interface ServiceRuntime {
@@ -101,8 +102,8 @@ export interface ServiceRuntime {
   readonly hashOn: HashOn | null;
   /** Set when retries.hedgeAfterQuantile is: idempotent bodiless requests are hedged. */
   readonly hedge: HedgePolicy | undefined;
-  /** Cached histogram child for this service (filled by metrics). */
-  durationChild: { observe(v: number): void } | undefined;
+  /** This service's request duration histogram (filled by metrics). */
+  duration: DurationCell | undefined;
 }
 
 export interface RuntimeDeps {
@@ -156,7 +157,7 @@ export function buildServiceRuntime(
       inFlight: 0,
       retired: false,
       window: createInstanceWindow(),
-      statusCounters: new Map(),
+      statusCounts: new Map(),
     });
   }
   const removed: InstanceRuntime[] = [];
@@ -202,7 +203,7 @@ export function buildServiceRuntime(
     idleTimeoutMs: u.timeouts.idleMs,
     hashOn: hashOnOf(u),
     hedge: hedgeOf(u, previous),
-    durationChild: previous?.durationChild,
+    duration: previous?.duration,
   };
   return { runtime, removed };
 }
