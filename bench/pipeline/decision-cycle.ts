@@ -6,7 +6,7 @@
  *   npx tsx bench/pipeline/decision-cycle.ts [services=1000] [instances=20] [cycles=200]
  */
 import { performance } from 'node:perf_hooks';
-import { seededRandom } from '../../services/proxy/src/balancing/seeded-random.js';
+import { seededRandom } from '../../services/core/src/random/seeded-random.js';
 import { createServiceState, decide, type InstanceScoreInput, type ServiceDecisionState } from '../../services/controller/src/decisions/index.js';
 
 const SERVICES = Number(process.argv[2] ?? 1_000);

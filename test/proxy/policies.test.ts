@@ -2,6 +2,7 @@
  * Each balancing policy observed end to end through the proxy, against real upstreams:
  * hit sequences and ratios, load-aware choices, hash stability.
  */
+import { seededRandom } from '@slb/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { get, hits, load, service, startProxy, startUpstream, type Upstream } from './support.js';
 import type { Proxy } from '@slb/proxy';
@@ -20,21 +21,11 @@ async function setup(ids: string[], extra: Record<string, unknown>, weights: num
   (svc.instances as Array<{ weight?: number }>).forEach((inst, i) => {
     if (weights[i] !== undefined) inst.weight = weights[i];
   });
-  const { proxy, addr } = await startProxy({ services: [svc], random: seeded(7) });
+  const { proxy, addr } = await startProxy({ services: [svc], random: seededRandom(7) });
   running.push({ proxy, ups });
   return { ups, url: `${addr.url}/svc`, proxy };
 }
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('balancing policies end to end', () => {
   const ratioCases: Array<[string, Record<string, unknown>, number[], number, Record<string, [number, number]>]> = [

@@ -7,3 +7,4 @@ export * from './config/index.js';
 export * from './observability/index.js';
 export * from './kafka/index.js';
 export * from './concurrency/index.js';
+export * from './random/index.js';

@@ -1,3 +1,4 @@
+import { seededRandom } from '@slb/core';
 import { describe, expect, it } from 'vitest';
 import { createServiceState, decide } from './decide.js';
 import { DEFAULT_DECISION_POLICY, decisionPolicy, type DecisionPolicy } from './decision-policy.js';
@@ -5,18 +6,6 @@ import type { DecideResult, InstanceScoreInput, RoutingDecision, ServiceDecision
 
 const T0 = 1_800_000_000_000;
 const STEP = 1_000; // one scoring window per second
-
-/** Deterministic PRNG (mulberry32) so property loops are reproducible from their seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A scripted clock and a service driven one window at a time. */
 class Driver {
@@ -97,7 +86,7 @@ describe('hysteresis: flapping input does not flap the output', () => {
 describe('max-ejection percentage', () => {
   it('is never exceeded over many seeded random runs (membership, policy and scores vary)', () => {
     for (let seed = 1; seed <= 300; seed += 1) {
-      const rand = rng(seed);
+      const rand = seededRandom(seed);
       const pct = Math.floor(rand() * 101);
       const d = new Driver({ maxEjectionPercent: pct, ejectAfterWindows: 1 + Math.floor(rand() * 2), minEjectionMs: 0, returnAfterWindows: 1 });
       let names = ids(1 + Math.floor(rand() * 30));
@@ -217,7 +206,7 @@ describe('slow start and damping', () => {
 
   it('never moves a weight more than maxWeightStep per decision, ejections aside (seeded random scores)', () => {
     for (let seed = 1; seed <= 100; seed += 1) {
-      const rand = rng(seed * 7919);
+      const rand = seededRandom(seed * 7919);
       const maxWeightStep = 0.05 + rand() * 0.4;
       const d = new Driver({ maxWeightStep, minWeightChange: 0, minEjectionMs: 0 });
       const names = ids(2 + Math.floor(rand() * 10));

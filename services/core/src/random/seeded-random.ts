@@ -1,6 +1,6 @@
 /**
  * mulberry32: a tiny seeded PRNG returning uniforms in [0, 1). Tests and simulations use it
- * so balancer runs are reproducible; production injects Math.random.
+ * (balancers, decisions, benchmarks) so runs are reproducible; production injects Math.random.
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
