@@ -23,7 +23,7 @@ describe('proxyConvergence compares what a proxy runs with the desired versions'
       converged: true,
     },
   ])('config: $name', ({ applied, desired, rows, converged }) => {
-    const result = proxyConvergence(status(applied), new Map(Object.entries(desired)), new Map());
+    const result = proxyConvergence(status(applied as Record<string, number>), new Map(Object.entries(desired as Record<string, number>)), new Map());
     expect(result.config).toEqual(rows);
     expect(result.converged).toBe(converged);
   });

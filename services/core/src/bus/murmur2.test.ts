@@ -5,7 +5,7 @@ import { murmur2, partitionForKey } from './murmur2.js';
 describe('partitionForKey', () => {
   // kafkajs's DefaultPartitioner is the Java client's murmur2 partitioner: the reference here.
   const kafkajs = Partitioners.DefaultPartitioner();
-  const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 0 }));
+  const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
   const keys = ['', 'a', 'ab', 'abc', 'abcd', 'checkout', '_global', 'proxy-a', 'svc-17', 'ünïcødé', 'x'.repeat(101)];
 
   it.each(keys)('puts %j on the partition Kafka would', (key) => {

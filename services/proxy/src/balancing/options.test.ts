@@ -55,20 +55,16 @@ describe('murmur3 (x86_32 over UTF-16LE)', () => {
       h = (h << 13) | (h >>> 19);
       h = (Math.imul(h, 5) + 0xe6546b64) | 0;
     }
+    const tail = n & 3;
     let k = 0;
-    switch (n & 3) {
-      case 3:
-        k ^= bytes[i + 2]! << 16;
-      // falls through
-      case 2:
-        k ^= bytes[i + 1]! << 8;
-      // falls through
-      case 1:
-        k ^= bytes[i]!;
-        k = Math.imul(k, c1);
-        k = (k << 15) | (k >>> 17);
-        k = Math.imul(k, c2);
-        h ^= k;
+    if (tail >= 3) k ^= bytes[i + 2]! << 16;
+    if (tail >= 2) k ^= bytes[i + 1]! << 8;
+    if (tail >= 1) {
+      k ^= bytes[i]!;
+      k = Math.imul(k, c1);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, c2);
+      h ^= k;
     }
     h ^= n;
     h ^= h >>> 16;

@@ -3,7 +3,7 @@ import { createBalancer } from './create-balancer.js';
 import { EndpointState } from './endpoint-state.js';
 import { NO_DATA_PENALTY, peakEwmaLoad } from './peak-ewma-picker.js';
 import { PeakEwma } from './peak-ewma.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '@slb/core';
 import type { Endpoint } from './types.js';
 
 describe('peak-sensitive EWMA', () => {

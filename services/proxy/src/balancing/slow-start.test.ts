@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from './create-balancer.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '@slb/core';
 import { slowStartFactor } from './slow-start.js';
 import type { Balancer, Endpoint, PolicyConfig } from './types.js';
 
