@@ -3,7 +3,7 @@
  * and the evidence recorded with it (ARCHITECTURE rule 6), the health score behind that with
  * its components, and the alerts and audit records about the instance.
  */
-import { SlbError, type Alert, type AuditLog, type ConfigUpdate, type HealthScore, type InstanceConfig, type InstanceDecision, type RoutingDecision, type Evidence } from '@slb/core';
+import { SlbError, type Alert, type AuditLog, type ConfigUpdate, type HealthScore, type InstanceConfig, type InstanceDecision, type RoutingDecision } from '@slb/core';
 
 export interface WhyInput {
   readonly instanceId: string;
@@ -20,17 +20,12 @@ export interface WhyReport {
   readonly serviceId: string;
   readonly instanceId: string;
   readonly config: InstanceConfig | null;
-  readonly decision: {
-    readonly version: number;
-    readonly issuedAtMs: number;
-    readonly expiresAtMs: number;
-    readonly issuedBy: string;
-    readonly configVersion: number | null;
-    readonly panic: boolean;
-    readonly instance: InstanceDecision | null;
-    /** The decision's evidence, narrowed to this instance's scores. */
-    readonly evidence: Evidence;
-  } | null;
+  /** The decision's own fields, with this instance's entry and its evidence narrowed to it. */
+  readonly decision:
+    | (Readonly<Omit<RoutingDecision, 'serviceId' | 'instances'>> & {
+        readonly instance: InstanceDecision | null;
+      })
+    | null;
   readonly score: HealthScore | null;
   /** Recent scores of the instance (oldest first), to show the trend. */
   readonly recentScores: readonly { readonly score: number; readonly windowEndMs: number }[];

@@ -2,7 +2,7 @@
  * The console's view of the fleet: what GET /console/api/state returns and what the page renders.
  * Plain JSON (no Buffers, no bigint), so one shape serves the snapshot, the SSE deltas and the docs.
  */
-import type { AuditLog, Evidence, InstanceDecision, InstanceState, RejectedConfig, ScoreComponent } from '@slb/core';
+import type { AuditLog, Evidence, InstanceState, RejectedConfig, RoutingDecision, ScoreComponent } from '@slb/core';
 
 /** One point of a history series; `t` is the window end (ms since epoch). */
 export interface HistoryPoint {
@@ -57,18 +57,10 @@ export interface DecisionChange {
   readonly reason: string;
 }
 
-export interface DecisionEntry {
-  readonly serviceId: string;
-  readonly version: number;
-  readonly issuedAtMs: number;
-  readonly expiresAtMs: number;
-  readonly issuedBy: string;
-  readonly configVersion: number | null;
-  readonly panic: boolean;
-  readonly instances: readonly InstanceDecision[];
+/** A routing decision as published, plus what it changed against the one before. */
+export type DecisionEntry = Readonly<RoutingDecision> & {
   readonly changes: readonly DecisionChange[];
-  readonly evidence: Evidence;
-}
+};
 
 export interface AlertEntry {
   readonly dedupKey: string;
