@@ -2,7 +2,7 @@
  * The console's view of the fleet: what GET /console/api/state returns and what the page renders.
  * Plain JSON (no Buffers, no bigint), so one shape serves the snapshot, the SSE deltas and the docs.
  */
-import type { AuditLog, Evidence, InstanceState, RejectedConfig, RoutingDecision, ScoreComponent } from '@slb/core';
+import type { Alert, AuditLog, InstanceState, RejectedConfig, RoutingDecision, ScoreComponent } from '@slb/core';
 
 /** One point of a history series; `t` is the window end (ms since epoch). */
 export interface HistoryPoint {
@@ -62,21 +62,8 @@ export type DecisionEntry = Readonly<RoutingDecision> & {
   readonly changes: readonly DecisionChange[];
 };
 
-export interface AlertEntry {
-  readonly dedupKey: string;
-  readonly alertId: string;
-  readonly name: string;
-  readonly state: 'FIRING' | 'RESOLVED';
-  readonly severity: string;
-  readonly serviceId: string;
-  readonly instanceId: string | null;
-  readonly summary: string;
-  readonly description: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly startsAtMs: number;
-  readonly endsAtMs: number | null;
-  readonly evidence: Evidence;
-}
+/** An alert as published (the latest event of its dedup key). */
+export type AlertEntry = Readonly<Alert>;
 
 export type VersionStatus = 'converged' | 'behind' | 'ahead' | 'unknown';
 
