@@ -20,11 +20,12 @@ import type { ServiceRuntime } from './service-runtime.js';
 const REASON: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
 
 export function createDataServer(ctx: ForwardContext, limits: ProxyLimits, table: () => RouteTable<ServiceRuntime>): { app: FastifyInstance; server: Server } {
-  /** Requests answered by the proxy itself, before any instance is involved. */
+  /**
+   * Requests answered by the proxy itself, before any instance is involved. They are written
+   * at once, so they never count as in flight (drain waits only for forwarded requests).
+   */
   const answer = (res: ServerResponse, code: Parameters<typeof sendError>[1], message: string, requestId: string, close: boolean): true => {
-    ctx.inFlight++;
     sendError(res, code, message, requestId, close);
-    ctx.onRequestDone();
     return true;
   };
 

@@ -57,11 +57,8 @@ export function createProxyMetrics(options: ProxyMetricsOptions = {}): ProxyMetr
     configRejected: new Counter({ name: 'slb_proxy_config_rejected_total', help: 'Config updates rejected, by service and error code.', labelNames: ['service', 'code'] as const, registers: [registry] }),
     telemetryDropped: new Counter({ name: 'slb_proxy_telemetry_dropped_total', help: 'Telemetry events the bus did not accept or evicted.', registers: [registry] }),
     countRequest(service, inst, status, seconds) {
-      let byStatus: InstanceRuntime['statusCounts'];
-      if (inst === undefined) {
-        byStatus = noInstance.get(service.id) ?? new Map();
-        noInstance.set(service.id, byStatus);
-      } else byStatus = inst.statusCounts;
+      let byStatus = inst?.statusCounts ?? noInstance.get(service.id);
+      if (byStatus === undefined) noInstance.set(service.id, (byStatus = new Map()));
       let count = byStatus.get(status);
       if (count === undefined) {
         count = perRequest.requestCount(service.id, inst?.id ?? 'none', status);
