@@ -41,6 +41,8 @@ describe('resilience', () => {
     expect(rejected.headers['x-slb-reason']).toBe('SLB_PROXY_CIRCUIT_OPEN');
     expect(JSON.parse(rejected.body)).toMatchObject({ code: 'SLB_PROXY_CIRCUIT_OPEN', message: expect.stringContaining('in-flight') });
     expect(await proxy.metrics.registry.getSingleMetricAsString('slb_proxy_breaker_open')).toContain('slb_proxy_breaker_open{service="svc",instance="a"} 1');
+    // No instance was tried: the request is counted under instance "none".
+    expect(await proxy.metrics.registry.getSingleMetricAsString('slb_proxy_requests_total')).toContain('slb_proxy_requests_total{service="svc",instance="none",status="503"} 1');
     held.release();
     expect((await Promise.all(inflight)).map((r) => r.status)).toEqual([200, 200]);
     ups[0]!.handler = (_req, res) => res.end('a');
