@@ -10,6 +10,7 @@ import { createInProcessBus, type Alert, type DeadLetter, type EventBus } from '
 import { createAlertRouter, parseRoutingTable, type AlertRouter } from '@slb/alert-router';
 import { startAlertmanager, startHttpSink, webhookAlertmanagerConfig, type HttpSink, type RunningAlertmanager, type SinkRequest } from '../support/alertmanager.js';
 import { uniqueName } from '../support/kafka.js';
+import { eventually } from '../bus/collect.js';
 
 interface AmNotification {
   status: 'firing' | 'resolved';
@@ -59,15 +60,6 @@ const count = (match: (r: SinkRequest) => boolean) => sink.requests.filter(match
 async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
   const m = await registry.getSingleMetric(name)!.get();
   return m.values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((n, v) => n + v.value, 0);
-}
-
-/** Poll with a bounded deadline until `check` holds. */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 beforeAll(async () => {
@@ -126,14 +118,14 @@ describe('alert-router with a real Alertmanager and a plain webhook', () => {
     expect(hook.headers.authorization).toBe('Bearer hook-token');
     expect((hook.body as HookPayload).labels.severity).toBe('critical');
     expect(sink.requests.filter((r) => r.path === '/hook').map((r) => r.status)).toEqual([503, 200]);
-    await until(async () => (await metric('slb_alert_router_notifications_sent_total', { receiver: 'oncall-hook', state: 'firing' })) === 1, 'webhook firing counted');
+    await eventually(async () => (await metric('slb_alert_router_notifications_sent_total', { receiver: 'oncall-hook', state: 'firing' })) === 1, 'webhook firing counted');
     expect(await metric('slb_alert_router_retries_total', { receiver: 'oncall-hook' })).toBe(1);
     expect(await metric('slb_alert_router_notifications_sent_total', { receiver: 'am', state: 'firing' })).toBe(1);
   });
 
   it('does not re-send a duplicate FIRING', async () => {
     await bus.publish('alerts', 'checkout', alertEvent(key, 'FIRING', { summary: 'still ejected' }));
-    await until(async () => (await metric('slb_alert_router_dedup_hits_total', { state: 'firing' })) === 2, 'dedup hit for both receivers');
+    await eventually(async () => (await metric('slb_alert_router_dedup_hits_total', { state: 'firing' })) === 2, 'dedup hit for both receivers');
     expect(count(hookFor('/hook', key, 'firing'))).toBe(1);
     expect(await metric('slb_alert_router_notifications_sent_total', { state: 'firing' })).toBe(2);
   });
@@ -157,7 +149,7 @@ describe('alert-router with a real Alertmanager and a plain webhook', () => {
     await sink.waitFor(hookFor('/hook', key, 'resolved'), 'webhook resolved payload');
 
     await bus.publish('alerts', 'checkout', alertEvent(key, 'RESOLVED'));
-    await until(async () => (await metric('slb_alert_router_dedup_hits_total', { state: 'resolved' })) === 2, 'resolved dedup hits');
+    await eventually(async () => (await metric('slb_alert_router_dedup_hits_total', { state: 'resolved' })) === 2, 'resolved dedup hits');
     expect(count(hookFor('/hook', key, 'resolved'))).toBe(1);
 
     await bus.publish('alerts', 'checkout', alertEvent(key, 'FIRING'));
@@ -177,7 +169,7 @@ describe('alert-router with a real Alertmanager and a plain webhook', () => {
   it('does not retry a 4xx, counts the failure and dead-letters the event', async () => {
     const refused = 'CONFIG_REJECTED/legacy';
     await bus.publish('alerts', 'legacy', alertEvent(refused, 'FIRING', { name: 'CONFIG_REJECTED', serviceId: 'legacy', instanceId: null }));
-    await until(() => deadLetters.length === 1, 'dead letter');
+    await eventually(() => deadLetters.length === 1, 'dead letter');
     expect(deadLetters[0]).toMatchObject({ originalTopic: 'alerts', errorCode: 'SLB_NOTIFY_FAILED', errorMessage: expect.stringContaining('refusing-hook') });
     expect(sink.requests.filter((r) => r.path === '/refuse')).toHaveLength(1);
     expect(await metric('slb_alert_router_notifications_failed_total', { receiver: 'refusing-hook' })).toBe(1);
