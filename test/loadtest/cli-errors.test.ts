@@ -7,15 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawnLoadtest, type CliResult } from './support.js';
+import { expectOneLineError } from '../support/cli.js';
 
-function expectOneLineError(r: CliResult, code: number, text: RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^loadtest: /);
-  expect(lines[0]).toMatch(text);
-  expect(r.stdout).toBe('');
-}
+const oneLineError = (r: CliResult, code: number, text: string | RegExp): void => expectOneLineError(r, 'loadtest', code, text);
 
 describe('loadtest executable errors', () => {
   it.each([
@@ -25,12 +19,12 @@ describe('loadtest executable errors', () => {
     ['no rate at all', ['--duration', '5'], /give --rate N or --scenario NAME/],
     ['an unknown scenario', ['--scenario', 'chaos'], /--scenario must be one of normal, peak, burst/],
   ])('%s exits 2 with one line', async (_name, args, text) => {
-    expectOneLineError(await spawnLoadtest(args), 2, text);
+    oneLineError(await spawnLoadtest(args), 2, text);
   });
 
   it('an unreachable target exits 1 with one line naming it', async () => {
     // Port 1 on loopback: nothing listens there, so the connect is refused at once.
-    expectOneLineError(await spawnLoadtest(['--url', 'http://127.0.0.1:1/', '--rate', '5', '--duration', '1']), 1, /cannot reach http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
+    oneLineError(await spawnLoadtest(['--url', 'http://127.0.0.1:1/', '--rate', '5', '--duration', '1']), 1, /cannot reach http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
   });
 
   it('a target that closes every connection unanswered exits 1 after the report', async () => {

@@ -7,15 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '@slb/slbctl';
 import { testKafka, uniqueName } from '../support/kafka.js';
 import { configFile, runInProcess, serviceConfig, spawnCli, type CliResult } from './support.js';
+import { expectOneLineError } from '../support/cli.js';
 
-function expectOneLineError(r: CliResult, code: number, text: string | RegExp): void {
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^slbctl: /);
-  expect(lines[0]).toMatch(text);
-  expect(r.stdout).toBe('');
-}
+const oneLineError = (r: CliResult, code: number, text: string | RegExp): void => expectOneLineError(r, 'slbctl', code, text);
 
 const env = () => ({ KAFKA_BROKERS: testKafka().brokers.join(','), SCHEMA_REGISTRY_URL: testKafka().registryUrl });
 
@@ -45,14 +39,14 @@ describe('slbctl executable', () => {
     ['a config file that does not exist', ['config', 'push', '/nonexistent/svc.yaml'], 'cannot read /nonexistent/svc.yaml: no such file'],
     ['an unknown topic', ['tail', 'nope'], 'unknown topic "nope"'],
   ])('gives one line and exit 2 for %s', async (_what, args, message) => {
-    expectOneLineError(await runInProcess(args, env()), EXIT.USAGE, message.includes('(') ? new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : message);
+    oneLineError(await runInProcess(args, env()), EXIT.USAGE, message.includes('(') ? new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : message);
   });
 
   it('gives one line and exit 2 for bad arguments when spawned too', async () => {
     const results = await Promise.all([spawnCli(['frobnicate']), spawnCli(['config']), spawnCli(['alerts', '--since', 'yesterday'])]);
-    expectOneLineError(results[0]!, EXIT.USAGE, /unknown command 'frobnicate'/);
-    expectOneLineError(results[1]!, EXIT.USAGE, /missing command \(see: slbctl config --help\)/);
-    expectOneLineError(results[2]!, EXIT.USAGE, /--since: "yesterday" is not a duration/);
+    oneLineError(results[0]!, EXIT.USAGE, /unknown command 'frobnicate'/);
+    oneLineError(results[1]!, EXIT.USAGE, /missing command \(see: slbctl config --help\)/);
+    oneLineError(results[2]!, EXIT.USAGE, /--since: "yesterday" is not a duration/);
   });
 
   it('gives one line and exit 4 when the broker or the registry is unreachable', async () => {
@@ -65,17 +59,17 @@ describe('slbctl executable', () => {
       spawnCli(['dlq', 'list'], dead),
       spawnCli(['--registry', 'http://127.0.0.1:1', 'alerts'], env()),
     ]);
-    for (const r of results.slice(0, 4)) expectOneLineError(r, EXIT.UNREACHABLE, /cannot reach Kafka at 127\.0\.0\.1:1: .*ECONNREFUSED.* \[SLB_KAFKA_UNREACHABLE\]$/);
-    expectOneLineError(results[4]!, EXIT.UNREACHABLE, /cannot reach the schema registry at http:\/\/127\.0\.0\.1:1: .*\[SLB_REGISTRY_UNREACHABLE\]$/);
+    for (const r of results.slice(0, 4)) oneLineError(r, EXIT.UNREACHABLE, /cannot reach Kafka at 127\.0\.0\.1:1: .*ECONNREFUSED.* \[SLB_KAFKA_UNREACHABLE\]$/);
+    oneLineError(results[4]!, EXIT.UNREACHABLE, /cannot reach the schema registry at http:\/\/127\.0\.0\.1:1: .*\[SLB_REGISTRY_UNREACHABLE\]$/);
     // Every command that talks to the broker fails the same way.
     for (const args of [['config', 'get'], ['config', 'history', 'svc'], ['config', 'diff', 'svc', file], ['config', 'rollback', 'svc'], ['why', 'x'], ['dlq', 'replay', '--all']]) {
-      expectOneLineError(await runInProcess(args, dead), EXIT.UNREACHABLE, /SLB_KAFKA_UNREACHABLE/);
+      oneLineError(await runInProcess(args, dead), EXIT.UNREACHABLE, /SLB_KAFKA_UNREACHABLE/);
     }
   });
 
   it('says which topics are missing under a prefix nobody created (exit 1)', async () => {
     const prefix = `${uniqueName('none')}.`;
-    expectOneLineError(await spawnCli(['--topic-prefix', prefix, 'alerts'], env()), EXIT.FAILURE, `topic ${prefix}alerts missing`);
+    oneLineError(await spawnCli(['--topic-prefix', prefix, 'alerts'], env()), EXIT.FAILURE, `topic ${prefix}alerts missing`);
   });
 
   it('validates config files offline: every problem with its field path (exit 3), good files pass (exit 0)', async () => {

@@ -3,7 +3,6 @@
  * child process through tsx (the real executable: exit codes, one-line errors). Both talk to
  * the shared test broker and registry under a namespace of their own.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,12 +10,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { run } from '@slb/slbctl';
 import { kafkaNamespace, type KafkaNamespace } from '../bus/kafka-fixture.js';
+import { spawnTsx, type CliResult } from '../support/cli.js';
 
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type { CliResult };
 
 export interface SlbctlNamespace extends KafkaNamespace {
   /** Global flags that point slbctl at this namespace. */
@@ -30,7 +26,6 @@ export interface SlbctlNamespace extends KafkaNamespace {
 }
 
 const MAIN = fileURLToPath(new URL('../../services/slbctl/src/main.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export async function runInProcess(args: readonly string[], env: Record<string, string | undefined>, options: { signal?: AbortSignal; onStderr?: (text: string) => void; now?: () => number } = {}): Promise<CliResult> {
   let stdout = '';
@@ -49,19 +44,7 @@ export async function runInProcess(args: readonly string[], env: Record<string, 
 }
 
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return spawnTsx(MAIN, args, { env });
 }
 
 export async function slbctlNamespace(label: string): Promise<SlbctlNamespace> {
