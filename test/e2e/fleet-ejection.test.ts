@@ -108,10 +108,12 @@ it('ejects a failing instance on every proxy, alerts, explains it from audit-log
   await eventually(() => proxies.every((p) => endpointOf(p, serviceId, 'i3')?.ejectedByDecision === false), 'i3 no longer ejected on both proxies', 10_000);
   const backSince = Date.now();
   await eventually(() => proxies.every((p) => bad.count(p.id, backSince) > 0), 'both proxies send i3 traffic again', 10_000);
-  const active = await decisions.waitFor((d) => mine(d) && d.version > returned.version && d.instances.find((i) => i.instanceId === 'i3')?.state === 'ACTIVE', 'i3 ACTIVE again', 30_000);
-  // Full weight, give or take what a busy machine does to its latency score (a score of 0.89
-  // maps to 0.99: full weight starts at fullWeightAtScore 0.9).
-  expect(active.instances.find((i) => i.instanceId === 'i3')!.weight).toBeGreaterThanOrEqual(0.9);
+  // ACTIVE again at full weight, give or take what a busy machine does to its latency score (a
+  // score of 0.89 maps to 0.99: full weight starts at fullWeightAtScore 0.9). The first ACTIVE
+  // decision may still carry a lower weight when the whole suite loads both cores (seen once:
+  // 0.69), so this waits for the full weight rather than requiring it of that first decision.
+  await decisions.waitFor((d) => mine(d) && d.version > returned.version && d.instances.find((i) => i.instanceId === 'i3')?.state === 'ACTIVE', 'i3 ACTIVE again', 30_000);
+  await decisions.waitFor((d) => mine(d) && d.version > returned.version && d.instances.some((i) => i.instanceId === 'i3' && i.state === 'ACTIVE' && i.weight >= 0.9), 'i3 ACTIVE again at (near) full weight', 30_000);
   await eventually(() => proxies.every((p) => (endpointOf(p, serviceId, 'i3')?.effectiveWeight ?? 0) >= 0.9), 'i3 at (near) full weight on both proxies', 15_000);
   const resolved = await alerts.waitFor((a) => a.dedupKey === fired.dedupKey && a.state === 'RESOLVED', 'INSTANCE_EJECTED resolved', 30_000);
   expect(resolved.endsAtMs).toBeGreaterThan(fired.startsAtMs);
