@@ -273,7 +273,11 @@ EOF
 
 random_cluster_id() {
   # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding (22 characters).
-  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22
+  # Like Kafka's own Uuid.randomUuid(), never one that starts with '-': command-line parsers
+  # take such a value for an option (1 start in 64 used to fail here).
+  local id
+  while id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22) && [[ $id == -* ]]; do :; done
+  printf '%s\n' "$id"
 }
 
 spawn() { # pidfile logfile command...
@@ -314,9 +318,10 @@ start_kafka() {
   write_server_properties
   if [[ ! -f $KAFKA_DATA/meta.properties ]]; then
     local cluster_id
-    cluster_id=$(random_cluster_id)
+    cluster_id=${KAFKA_CLUSTER_ID:-$(random_cluster_id)}
+    # --cluster-id=VALUE, so even a given id that starts with '-' is read as the value.
     if ! java "${TOOL_JVM_OPTS[@]}" "$(log_config_flag tools)" -cp "$KAFKA_LIB/*" kafka.tools.StorageTool \
-      format -t "$cluster_id" -c "$RUNTIME/server.properties" >>"$KAFKA_LOG" 2>&1; then
+      format "--cluster-id=$cluster_id" -c "$RUNTIME/server.properties" >>"$KAFKA_LOG" 2>&1; then
       die "Kafka could not format its storage in $KAFKA_DATA (see $KAFKA_LOG)"
     fi
   fi

@@ -2,7 +2,7 @@
  * kafka-management.sh start / status / logs / restart / stop on a second, private broker and
  * registry (own ports and runtime dir), so the shared test broker is never disturbed.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { javaProcessesOf, planLocalKafka, removeRuntimeDir, runManagement, type LocalKafka } from '../harness/local-kafka.js';
 import { uniqueName } from '../support/kafka.js';
@@ -15,8 +15,13 @@ describe('kafka-management.sh start, restart and stop', () => {
     registry: readFileSync(`${instance.runtimeDir}/registry.pid`, 'utf8').trim(),
   });
 
+  // A cluster id that starts with '-' (1 random id in 64 did, and the storage format took it
+  // for an option): it must be read as the id.
+  const clusterId = '-slbLifecycleTest0123A';
+
   beforeAll(async () => {
-    instance = await planLocalKafka('lifecycle');
+    const planned = await planLocalKafka('lifecycle');
+    instance = { ...planned, env: { ...planned.env, KAFKA_CLUSTER_ID: clusterId } };
   });
 
   afterAll(async () => {
@@ -36,6 +41,7 @@ describe('kafka-management.sh start, restart and stop', () => {
     expect(status.stdout).toContain(`Kafka broker at ${instance.broker}: up`);
     expect(status.stdout).toContain(`Schema registry at ${instance.registryUrl}: up`);
     expect(status.code).toBe(0);
+    expect(readdirSync(instance.runtimeDir).filter((d) => d.startsWith('data-kafka-')).map((d) => readFileSync(`${instance.runtimeDir}/${d}/meta.properties`, 'utf8'))).toEqual([expect.stringContaining(`cluster.id=${clusterId}`)]);
   });
 
   it('logs prints the broker log and the registry log', async () => {
