@@ -1,20 +1,12 @@
 /**
- * Delivery retries: exponential backoff with jitter (p-retry, `randomize` multiplies each delay
- * by a factor in [1, 2)), bounded in attempts and total time, with a bail on answers that
- * retrying cannot fix (most 4xx: the receiver refused this payload or our credentials).
+ * Delivery retries: core's retrier (exponential backoff with jitter), bounded in attempts and
+ * total time, with a bail on answers that retrying cannot fix (most 4xx: the receiver refused
+ * this payload or our credentials).
  */
-import pRetry from 'p-retry';
 import { isSlbError } from '@slb/core/errors';
+import { retry, type RetryHooks, type RetryPolicy } from '@slb/core/retry';
 
-export interface RetryPolicy {
-  /** Retries after the first attempt. */
-  readonly retries: number;
-  readonly minTimeoutMs: number;
-  readonly maxTimeoutMs: number;
-  readonly factor: number;
-  /** No retry starts after this long since the first attempt. */
-  readonly maxRetryTimeMs: number;
-}
+export type { RetryPolicy };
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   retries: 6,
@@ -37,34 +29,12 @@ export function classifyStatus(status: number): StatusOutcome {
   return 'bail';
 }
 
-export interface RetryHooks {
-  /** Called before each retry with the failure that caused it (attempt is 1-based). */
-  readonly onRetry?: (error: unknown, attempt: number) => void;
-  readonly signal?: AbortSignal;
-}
-
 /**
  * Runs `attempt` until it resolves, it throws an error that is not retriable (an SlbError with
- * retriable false), or the policy is exhausted; rejects with the last error.
+ * retriable false), or the policy is exhausted; rejects with the last error. Core's retrier with
+ * this router's rule: our senders wrap every failure in an SlbError; anything else is a bug, not
+ * worth retrying.
  */
-export async function withRetry<T>(attempt: (attemptNumber: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
-  return pRetry(attempt, {
-    retries: policy.retries,
-    minTimeout: policy.minTimeoutMs,
-    maxTimeout: policy.maxTimeoutMs,
-    factor: policy.factor,
-    maxRetryTime: policy.maxRetryTimeMs,
-    randomize: true,
-    unref: true,
-    ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
-    shouldRetry: ({ error }) => isRetriable(error),
-    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-      if (retriesLeft > 0 && isRetriable(error)) hooks.onRetry?.(error, attemptNumber);
-    },
-  });
-}
-
-function isRetriable(error: unknown): boolean {
-  // Our senders wrap every failure in an SlbError; anything else is a bug, not worth retrying.
-  return isSlbError(error) && error.retriable;
+export async function withRetry<T>(attempt: (attemptNumber: number) => Promise<T>, policy: RetryPolicy, hooks: Omit<RetryHooks, 'isRetriable'> = {}): Promise<T> {
+  return retry(attempt, policy, { ...hooks, isRetriable: (error) => isSlbError(error) && error.retriable });
 }

@@ -8,3 +8,5 @@ export * from './observability/index.js';
 export * from './kafka/index.js';
 export * from './concurrency/index.js';
 export * from './random/index.js';
+export * from './retry/index.js';
+export * from './clock/index.js';

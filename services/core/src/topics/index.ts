@@ -1,2 +1,3 @@
 export * from './catalogue.js';
+export * from './keys.js';
 export * from './ensure-topics.js';
