@@ -119,7 +119,10 @@ describe('console in Chromium', () => {
     expect(await firing.locator('summary').textContent()).toContain('<img src=x id=injected>');
     expect(await page.locator('#injected').count()).toBe(0);
     expect(await page.locator(`${row('checkout', 'checkout-2')} td.weight`).textContent()).toBe('0.00');
-    await expect.poll(() => page.locator(`${row('checkout', 'checkout-2')} td.score`).textContent(), WAIT).toBe('0.12');
+    // The row quotes the score its ejection cites; an ejected instance has no traffic to show.
+    await expect.poll(() => page.locator(`${row('checkout', 'checkout-2')} td.score`).textContent(), WAIT).toBe('0.12 at ejection');
+    expect(await page.locator(`${row('checkout', 'checkout-2')} td.errors`).textContent()).toBe('—');
+    expect(await page.locator(`${row('checkout', 'checkout-2')} td.p95`).textContent()).toBe('—');
     expect(await page.locator(`${row('checkout', 'checkout-1')}`).getAttribute('data-state')).toBe('ACTIVE');
     // The live deltas extend the charts: windows 1..15, each window once.
     const scoreLine = page.locator('[data-service="checkout"] svg.chart').first().locator('polyline[data-series="checkout-2"]');

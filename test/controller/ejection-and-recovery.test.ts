@@ -29,7 +29,8 @@ beforeAll(async () => {
     groupId: uniqueName('controller'),
     fromBeginning: true,
     policy: TEST_POLICY,
-    alertPolicy: { resolveHoldMs: 500 },
+    // ERROR_RATE_HIGH needs its condition for a while (its `for:`), scaled down with the windows.
+    alertPolicy: { resolveHoldMs: 500, fireAfterMsByType: { ERROR_RATE_HIGH: 1_000 } },
     batchMs: 100,
     tickMs: 250,
     registry,
@@ -81,7 +82,10 @@ it('ejects a failing instance fleet-wide with evidence, alert and audit, and ret
   expect(ejectRecord.role).toBe('controller');
   expect(JSON.parse(ejectRecord.before!)).toMatchObject({ instanceId: 'i4', ejected: false });
   expect(JSON.parse(ejectRecord.after!)).toMatchObject({ instanceId: 'i4', ejected: true, weight: 0, decisionVersion: ejecting.version });
-  expect(ejectRecord.reason).toMatch(/windows below 0.4 \(score 0.100\)/);
+  expect(ejectRecord.reason).toMatch(/^2 windows below 0.4 in a row \(scores 0.100, 0.100\)/);
+  // One account everywhere: the decision, its audit record and the alert quote the same words.
+  expect(i4.reason).toBe(ejectRecord.reason);
+  expect(fired.summary).toBe(`${serviceId}/i4 ejected: ${ejectRecord.reason}`);
   expect(ejectRecord.evidence?.sources.some((s) => s.topic === 'health-scores')).toBe(true);
 
   const why = (await (await fetch(`${server.url}/api/why/${serviceId}/i4`)).json()) as WhyAnswer;

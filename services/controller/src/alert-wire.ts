@@ -14,9 +14,12 @@ export function alertEvidence(evidence: unknown): Evidence {
   const out: Evidence = { scores: [], windows: [], sources: [], notes: [] };
   const instance = typeof evidence === 'object' && evidence !== null ? (evidence as { instance?: unknown }).instance : undefined;
   if (isInstanceEvidence(instance)) {
-    if (instance.score !== null && instance.windowEndMs !== null) out.scores.push({ instanceId: instance.instanceId, score: instance.score, windowEndMs: instance.windowEndMs });
+    // An ejected instance is evidenced by the windows that ejected it, as in its decision.
+    if (instance.ejection !== null) for (const w of instance.ejection.windows) out.scores.push({ instanceId: instance.instanceId, score: w.score, windowEndMs: w.windowEndMs });
+    else if (instance.score !== null && instance.windowEndMs !== null) out.scores.push({ instanceId: instance.instanceId, score: instance.score, windowEndMs: instance.windowEndMs });
     if (instance.windowStartMs !== null && instance.windowEndMs !== null) out.windows.push({ startMs: instance.windowStartMs, endMs: instance.windowEndMs });
     out.sources.push(...instance.sources.map((s): SourceOffset => ({ topic: s.topic, partition: s.partition, offset: Number(s.offset) })));
+    if (instance.ejection !== null) out.notes.push(`ejected: ${instance.ejection.reason}`);
     out.notes.push(...instance.reasons);
   }
   if (evidence !== null && evidence !== undefined) {

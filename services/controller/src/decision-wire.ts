@@ -11,7 +11,16 @@ import type {
   RoutingDecision as WireDecision,
   SourceOffset as WireSourceOffset,
 } from '@slb/core';
-import type { DecisionChange, DecisionPolicy, InstanceDecisionState, InstanceScoreInput, RoutingDecision, ServiceDecisionState, SourceOffset } from './decisions/index.js';
+import type {
+  DecisionChange,
+  DecisionPolicy,
+  InstanceDecisionState,
+  InstanceEvidence,
+  InstanceScoreInput,
+  RoutingDecision,
+  ServiceDecisionState,
+  SourceOffset,
+} from './decisions/index.js';
 
 /** Where a delivered health-scores record sat on its topic (the first source of its evidence). */
 export interface RecordPosition {
@@ -46,23 +55,35 @@ export function drainedInstances(config: ConfigUpdate | undefined): ReadonlySet<
 
 const wireOffset = (s: SourceOffset): WireSourceOffset => ({ topic: s.topic, partition: s.partition, offset: Number(s.offset) });
 
-/** The evidence record of one decision, or of one instance in it when `instanceId` is given. */
+/**
+ * The evidence record of one decision, or of one instance in it when `instanceId` is given. An
+ * ejected instance is evidenced by the windows that ejected it (its EjectionCause), not by its
+ * latest window: that one carries next to no traffic and says nothing about why it is out.
+ */
 export function wireEvidence(decision: RoutingDecision, instanceId?: string, extraNotes: readonly string[] = []): Evidence {
   const instances = decision.evidence.instances.filter((e) => instanceId === undefined || e.instanceId === instanceId);
-  const scores = instances.flatMap((e) => (e.score === null || e.windowEndMs === null ? [] : [{ instanceId: e.instanceId, score: e.score, windowEndMs: e.windowEndMs }]));
+  const scores: Evidence['scores'] = [];
+  for (const e of instances) {
+    if (e.ejection !== null) for (const w of e.ejection.windows) scores.push({ instanceId: e.instanceId, score: w.score, windowEndMs: w.windowEndMs });
+    else if (e.score !== null && e.windowEndMs !== null) scores.push({ instanceId: e.instanceId, score: e.score, windowEndMs: e.windowEndMs });
+  }
   const windows = new Map<string, { startMs: number; endMs: number }>();
   for (const e of instances) {
     if (e.windowStartMs !== null && e.windowEndMs !== null) windows.set(`${e.windowStartMs}-${e.windowEndMs}`, { startMs: e.windowStartMs, endMs: e.windowEndMs });
   }
   const notes = [...extraNotes];
-  for (const e of instances) {
-    notes.push(
-      `${e.instanceId}: score ${e.score === null ? 'n/a' : e.score.toFixed(3)}, ${e.windowsBelowEject} windows below eject, ${e.windowsAboveReturn} at/above return` +
-        `${e.ejectionDeferred ? ', ejection deferred' : ''}${e.reasons.length > 0 ? `; ${e.reasons.join('; ')}` : ''}`,
-    );
-  }
+  for (const e of instances) notes.push(instanceNote(e));
   if (instanceId === undefined) notes.push(...decision.evidence.reasons, `healthy ${decision.evidence.healthy}/${decision.evidence.total}, max ejectable ${decision.evidence.maxEjectable}`);
   return { scores, windows: [...windows.values()], sources: instances.flatMap((e) => e.sources.map(wireOffset)), notes };
+}
+
+function instanceNote(e: InstanceEvidence): string {
+  const latest = e.score === null ? 'n/a' : e.score.toFixed(3);
+  if (e.ejection !== null) return `${e.instanceId}: ejected: ${e.ejection.reason}; latest window score ${latest}`;
+  return (
+    `${e.instanceId}: score ${latest}, ${e.windowsBelowEject} windows below eject, ${e.windowsAboveReturn} at/above return` +
+    `${e.ejectionDeferred ? ', ejection deferred' : ''}${e.reasons.length > 0 ? `; ${e.reasons.join('; ')}` : ''}`
+  );
 }
 
 /** The routing-decisions event of a decision, with per-instance states and reasons. */
@@ -81,7 +102,8 @@ export function toWireDecision(
     }
     if (route.ejected) {
       const until = s?.ejectedAtMs === null || s === undefined ? null : s.ejectedAtMs + s.ejectionMs;
-      return { instanceId: route.instanceId, weight: 0, state: 'EJECTED', reason: reasonOf.get(route.instanceId) ?? 'ejected', stateUntilMs: until };
+      // The ejection's own record, in every decision while it lasts (not only the one that ejected).
+      return { instanceId: route.instanceId, weight: 0, state: 'EJECTED', reason: s?.ejection?.reason ?? reasonOf.get(route.instanceId) ?? 'ejected', stateUntilMs: until };
     }
     if (route.slowStart !== null) {
       return { instanceId: route.instanceId, weight: route.weight, state: 'SLOW_START', reason: reasonOf.get(route.instanceId) ?? 'slow start', stateUntilMs: route.slowStart.endsAtMs };
@@ -110,7 +132,11 @@ export function toWireDecision(
  */
 export function stateFromWireDecision(wire: WireDecision, policy: DecisionPolicy): ServiceDecisionState {
   const lastWindow = new Map<string, number>();
-  for (const s of wire.evidence.scores) lastWindow.set(s.instanceId, Math.max(lastWindow.get(s.instanceId) ?? Number.NEGATIVE_INFINITY, s.windowEndMs));
+  const windowsOf = new Map<string, { windowEndMs: number; score: number }[]>();
+  for (const s of wire.evidence.scores) {
+    lastWindow.set(s.instanceId, Math.max(lastWindow.get(s.instanceId) ?? Number.NEGATIVE_INFINITY, s.windowEndMs));
+    windowsOf.set(s.instanceId, [...(windowsOf.get(s.instanceId) ?? []), { windowEndMs: s.windowEndMs, score: s.score }]);
+  }
   const instances = new Map<string, InstanceDecisionState>();
   for (const i of [...wire.instances].sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0))) {
     const ejected = i.state === 'EJECTED';
@@ -127,7 +153,11 @@ export function stateFromWireDecision(wire: WireDecision, policy: DecisionPolicy
       slowStartFromMs: slowStartFrom,
       recentScores: [],
       windowsBelowEject: 0,
+      belowEject: [],
       windowsAboveReturn: 0,
+      // The predecessor's words stay the ejection's words: alerts and /api/why keep quoting them.
+      ejection: ejected ? { atMs: ejectedUntil - policy.minEjectionMs, reason: i.reason, windows: windowsOf.get(i.instanceId) ?? [] } : null,
+      reason: i.reason,
       lastWindowEndMs: lastWindow.get(i.instanceId) ?? Number.NEGATIVE_INFINITY,
       lastInput: null,
       // The score history does not travel with a decision, so the no-signal hold restarts empty.

@@ -3,7 +3,7 @@
  * version and routing decision, each instance's configured and effective weight, state and
  * latest health score, and which proxy runs which config version.
  */
-import type { ConfigStatus, ConfigUpdate, HealthScore, InstanceState, RoutingDecision } from '@slb/core';
+import { GLOBAL_SERVICE_ID, type ConfigStatus, type ConfigUpdate, type HealthScore, type InstanceState, type RoutingDecision } from '@slb/core';
 
 export interface InstanceStatus {
   readonly instanceId: string;
@@ -62,7 +62,7 @@ export function fleetStatus(input: StatusInput): FleetStatus {
   const latestScore = new Map<string, HealthScore>();
   for (const s of input.scores) latestScore.set(`${s.serviceId}\u0000${s.instanceId}`, s);
   const serviceIds = new Set<string>([...input.configs.keys(), ...input.decisions.keys(), ...input.scores.map((s) => s.serviceId)]);
-  serviceIds.delete('_global');
+  serviceIds.delete(GLOBAL_SERVICE_ID);
   const services: ServiceStatus[] = [];
   for (const serviceId of [...serviceIds].sort()) {
     if (input.serviceId !== undefined && serviceId !== input.serviceId) continue;

@@ -3,21 +3,23 @@ import { createServiceState, decide } from '../decisions/decide.js';
 import { decisionPolicy } from '../decisions/decision-policy.js';
 import { createAlertBook, DEFAULT_ALERT_POLICY, updateAlerts, type AlertUpdate } from './alert-book.js';
 import { configSignal, consumerLagSignal, decisionSignals, metricSignals, proxyStaleSignals } from './conditions.js';
-import { ALERT_TYPES, type AlertBookState, type AlertEvent, type AlertSignal, type AlertType } from './types.js';
+import { ALERT_TYPES, type AlertBookState, type AlertEvent, type AlertPolicy, type AlertSignal, type AlertType } from './types.js';
 
 const T0 = 1_800_000_000_000;
 const HOLD = DEFAULT_ALERT_POLICY.resolveHoldMs;
+/** The machine without `for:` delays, so every type can be driven through the same table. */
+const AT_ONCE: AlertPolicy = { ...DEFAULT_ALERT_POLICY, fireAfterMsByType: {} };
 
 function signal(type: AlertType, active: boolean, subject: string | null = null): AlertSignal {
   return { type, serviceId: 'svc', subject, active, summary: `${type} ${active ? 'on' : 'off'}` };
 }
 
 /** Feeds a timeline of updates through the machine and collects every event. */
-function run(timeline: ReadonlyArray<readonly [atMs: number, update: AlertUpdate]>): { events: AlertEvent[]; state: AlertBookState } {
+function run(timeline: ReadonlyArray<readonly [atMs: number, update: AlertUpdate]>, policy: AlertPolicy = AT_ONCE): { events: AlertEvent[]; state: AlertBookState } {
   let state = createAlertBook();
   const events: AlertEvent[] = [];
   for (const [at, update] of timeline) {
-    const r = updateAlerts(state, update, T0 + at);
+    const r = updateAlerts(state, update, T0 + at, policy);
     state = r.state;
     events.push(...r.events);
   }
@@ -73,6 +75,32 @@ describe('alert state machine', () => {
     expect(events.map((e) => e.status)).toEqual(['firing', 'resolved', 'firing']);
     expect(new Set(events.map((e) => e.dedupKey)).size).toBe(1);
     expect(events.map((e) => e.sequence)).toEqual([1, 2, 3]);
+  });
+
+  it.each([
+    // [case, timeline of ERROR_RATE_HIGH signals (ms, on/off), events expected (status @ ms)]
+    ['one window over the threshold pages no one', [[0, true], [5_000, false], [10_000, false]], []],
+    ['three windows in a row fire, at the third', [[0, true], [5_000, true], [10_000, true]], ['firing@10000']],
+    ['a break restarts the count', [[0, true], [5_000, true], [7_000, false], [10_000, true], [15_000, true], [20_000, true]], ['firing@20000']],
+    [
+      'a blip right after a resolve does not fire again',
+      [[0, true], [5_000, true], [10_000, true], [11_000, false], [11_000 + HOLD, false], [11_000 + HOLD + 2_000, true], [11_000 + HOLD + 5_000, false]],
+      ['firing@10000', `resolved@${11_000 + HOLD}`],
+    ],
+  ] as const)('ERROR_RATE_HIGH with the default for: %s', (_name, timeline, expected) => {
+    const { events, state } = run(
+      timeline.map(([at, active]) => [at, active ? on('ERROR_RATE_HIGH') : off('ERROR_RATE_HIGH')] as const),
+      DEFAULT_ALERT_POLICY,
+    );
+    expect(events.map((e) => `${e.status}@${e.atMs - T0}`)).toEqual(expected);
+    if (timeline.at(-1)?.[1] === false) expect(state.pending?.size ?? 0).toBe(0);
+  });
+
+  it('a scope that no longer reports a pending condition drops it', () => {
+    const scope = { serviceId: 'svc', types: ['ERROR_RATE_HIGH'] as AlertType[] };
+    const { events, state } = run([[0, on('ERROR_RATE_HIGH')], [5_000, { signals: [], scopes: [scope] }], [10_000, on('ERROR_RATE_HIGH')]], DEFAULT_ALERT_POLICY);
+    expect(events).toEqual([]);
+    expect(state.pending?.get('ERROR_RATE_HIGH/svc/-')?.sinceMs).toBe(T0 + 10_000);
   });
 
   it('keeps subjects apart: one alert per instance', () => {

@@ -1,9 +1,13 @@
-import type { AlertBookState, AlertEvent, AlertPolicy, AlertScope, AlertSignal, AlertType, FiringAlert } from './types.js';
+import type { AlertBookState, AlertEvent, AlertPolicy, AlertScope, AlertSignal, AlertType, FiringAlert, PendingAlert } from './types.js';
 
 export const DEFAULT_ALERT_POLICY: AlertPolicy = Object.freeze({
   resolveHoldMs: 30_000,
   // A rejected config is cleared by the next accepted version of that key: nothing to wait for.
   resolveHoldMsByType: Object.freeze({ CONFIG_REJECTED: 0 }),
+  // Fleet-wide figures come once a scoring window (5 s by default): these need the condition in
+  // at least three windows in a row. Ejections, rejected configs and the rest are facts, not
+  // figures near a threshold, and fire at once.
+  fireAfterMsByType: Object.freeze({ ERROR_RATE_HIGH: 10_000, LATENCY_SLO_BREACH: 10_000 }),
   severityByType: Object.freeze({
     INSTANCE_EJECTED: 'warning',
     SERVICE_DEGRADED: 'warning',
@@ -17,7 +21,7 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = Object.freeze({
 });
 
 export function createAlertBook(): AlertBookState {
-  return { firing: new Map(), sequence: 0 };
+  return { firing: new Map(), pending: new Map(), sequence: 0 };
 }
 
 /** The dedup key: one alert per type, service and subject, the same on firing and resolved. */
@@ -33,7 +37,10 @@ export interface AlertUpdate {
 /**
  * The alert state machine (docs/decisions.md, "Alerts"). Per dedup key:
  *
- *   (absent) --active--> FIRING            emits one `firing` event
+ *   (absent) --active--> PENDING           nothing yet (only for types with a fireAfterMs)
+ *   PENDING  --active, held fireAfterMs--> FIRING
+ *   PENDING  --clear---> (absent)          nothing: it never fired
+ *   (absent) --active--> FIRING            emits one `firing` event (types without fireAfterMs)
  *   FIRING   --active--> FIRING            nothing (evidence refreshed, clear timer reset)
  *   FIRING   --clear---> FIRING, clearing  nothing yet
  *   clearing for resolveHoldMs -> (absent) emits one `resolved` event
@@ -53,6 +60,8 @@ export function updateAlerts(
   let sequence = state.sequence;
   const events: AlertEvent[] = [];
   const activeKeys = new Set<string>();
+  let pending: Map<string, PendingAlert> | null = null;
+  const pendingNow = (): Map<string, PendingAlert> => (pending ??= new Map(state.pending ?? []));
 
   for (const s of update.signals) {
     const key = dedupKey(s.type, s.serviceId, s.subject);
@@ -60,6 +69,13 @@ export function updateAlerts(
     if (s.active) {
       activeKeys.add(key);
       if (held === undefined) {
+        const forMs = policy.fireAfterMsByType?.[s.type] ?? 0;
+        if (forMs > 0) {
+          const since = (pending ?? state.pending)?.get(key)?.sinceMs;
+          if (since === undefined) pendingNow().set(key, { type: s.type, serviceId: s.serviceId, sinceMs: nowMs });
+          if (since === undefined || nowMs - since < forMs) continue;
+          pendingNow().delete(key);
+        }
         const alert: FiringAlert = {
           dedupKey: key,
           type: s.type,
@@ -79,10 +95,15 @@ export function updateAlerts(
       }
     } else if (held !== undefined && held.clearSinceMs === null && !activeKeys.has(key)) {
       write().set(key, { ...held, clearSinceMs: nowMs });
+    } else if (held === undefined && !activeKeys.has(key) && (pending ?? state.pending)?.has(key) === true) {
+      pendingNow().delete(key);
     }
   }
 
   for (const scope of update.scopes ?? []) {
+    for (const [key, p] of (pending ?? state.pending) ?? []) {
+      if (!activeKeys.has(key) && p.serviceId === scope.serviceId && scope.types.includes(p.type)) pendingNow().delete(key);
+    }
     for (const [key, alert] of read()) {
       if (alert.serviceId !== scope.serviceId || alert.clearSinceMs !== null || activeKeys.has(key)) continue;
       if (scope.types.includes(alert.type)) write().set(key, { ...alert, clearSinceMs: nowMs });
@@ -99,7 +120,8 @@ export function updateAlerts(
     }
   }
 
-  return { state: firing === null && sequence === state.sequence ? state : { firing: read(), sequence }, events };
+  const unchanged = firing === null && pending === null && sequence === state.sequence;
+  return { state: unchanged ? state : { firing: read(), pending: pending ?? state.pending ?? new Map(), sequence }, events };
 }
 
 function eventOf(a: FiringAlert, status: 'firing' | 'resolved', nowMs: number, sequence: number): AlertEvent {

@@ -1,3 +1,4 @@
+import { GLOBAL_SERVICE_ID } from '@slb/core/keys';
 import type { RoutingDecision } from '../decisions/types.js';
 import type { AlertScope, AlertSignal } from './types.js';
 
@@ -24,12 +25,15 @@ export function decisionSignals(
   for (const route of decision.instances) {
     if (!route.ejected) continue;
     const ev = byId.get(route.instanceId);
+    // The ejection's own record (the same words as the decision and its audit record), not the
+    // latest window, which an ejected instance fills with next to no traffic.
+    const why = ev?.ejection?.reason ?? `score ${ev?.score?.toFixed(3) ?? 'n/a'}`;
     signals.push({
       type: 'INSTANCE_EJECTED',
       serviceId,
       subject: route.instanceId,
       active: true,
-      summary: `${serviceId}/${route.instanceId} ejected (score ${ev?.score?.toFixed(3) ?? 'n/a'})`,
+      summary: `${serviceId}/${route.instanceId} ejected: ${why}`,
       evidence: { version: decision.version, instance: ev ?? null },
     });
   }
@@ -152,7 +156,7 @@ export function consumerLagSignal(
 ): AlertSignal {
   return {
     type: 'CONSUMER_LAG',
-    serviceId: '_global',
+    serviceId: GLOBAL_SERVICE_ID,
     subject: `${lag.groupId}/${lag.topic}/${lag.partition}`,
     active: lag.lag > threshold,
     summary: `consumer ${lag.groupId} is ${lag.lag} messages behind on ${lag.topic}[${lag.partition}] (threshold ${threshold})`,

@@ -70,9 +70,18 @@ export interface FiringAlert {
   readonly evidence: unknown;
 }
 
+export interface PendingAlert {
+  readonly type: AlertType;
+  readonly serviceId: string;
+  /** Since when the condition has held without a break. */
+  readonly sinceMs: number;
+}
+
 export interface AlertBookState {
   /** Only firing alerts are kept: a resolved alert is forgotten, so memory follows the incidents. */
   readonly firing: ReadonlyMap<string, FiringAlert>;
+  /** Conditions that hold but not yet for their type's fireAfterMs, by dedup key. */
+  readonly pending?: ReadonlyMap<string, PendingAlert>;
   readonly sequence: number;
 }
 
@@ -81,5 +90,10 @@ export interface AlertPolicy {
   readonly resolveHoldMs: number;
   /** Per-type overrides of resolveHoldMs. */
   readonly resolveHoldMsByType: Partial<Readonly<Record<AlertType, number>>>;
+  /**
+   * How long a condition must hold, signal after signal, before its alert fires (Prometheus'
+   * `for:`); absent: at once. A single window over a threshold (or a blip after a resolve) pages no one.
+   */
+  readonly fireAfterMsByType?: Partial<Readonly<Record<AlertType, number>>>;
   readonly severityByType: Readonly<Record<AlertType, AlertSeverity>>;
 }

@@ -51,6 +51,31 @@ describe('ConsoleModel folds events into the snapshot', () => {
       },
     },
     {
+      name: 'an ejected instance carries the score its ejection cites, beside its latest (trafficless) window',
+      events: [
+        ['health-scores', score(S, 'c-2', 20_000, 1)],
+        [
+          'routing-decisions',
+          (() => {
+            const d = decision(S, 3, [['c-1', 'ACTIVE', 1], ['c-2', 'EJECTED', 0, '2 windows below 0.4 in a row (scores 0.346, 0.300)']]);
+            const scores = [{ instanceId: 'c-2', score: 0.346, windowEndMs: 5_000 }, { instanceId: 'c-2', score: 0.3, windowEndMs: 10_000 }, { instanceId: 'c-1', score: 0.95, windowEndMs: 20_000 }];
+            return { ...d, evidence: { ...d.evidence, scores } };
+          })(),
+        ],
+      ],
+      expected: { services: [{ instances: [{ instanceId: 'c-1', decisionScore: 0.95 }, { instanceId: 'c-2', state: 'EJECTED', score: 1, decisionScore: 0.3 }] }] },
+    },
+    {
+      name: 'a score arriving after a service was deleted does not bring it back; a new config does',
+      events: [
+        ['config-updates', configUpdate(S, 3, ['c-1'])],
+        ['config-updates', { ...configUpdate(S, 4, ['c-1']), deleted: true }],
+        ['health-scores', score(S, 'c-1', 20_000, 0.9)],
+        ['config-updates', configUpdate('other', 1, ['o-1'])],
+      ],
+      expected: { services: [{ serviceId: 'other' }] },
+    },
+    {
       name: 'an older or repeated decision version is ignored (versions only move forward)',
       events: [
         ['routing-decisions', decision(S, 5, [['c-1', 'EJECTED', 0]])],

@@ -4,16 +4,15 @@
  * snapshot is taken at is an argument). The feed (console-feed.ts) calls `apply`; the plugin
  * serves `snapshot()` and streams `takeDelta()`.
  *
- * Versions only move forward (ARCHITECTURE rule 4): an older or repeated ConfigUpdate or
+ * Versions only move forward (rule 4, docs/architecture.md): an older or repeated ConfigUpdate or
  * RoutingDecision is ignored, and a replayed window replaces its history point.
  */
-import type { Alert, AuditLog, ConfigStatus, ConfigUpdate, HealthScore, MetricsAggregated, RoutingDecision, TopicEvents } from '@slb/core';
+import { GLOBAL_SERVICE_ID, type Alert, type AuditLog, type ConfigStatus, type ConfigUpdate, type HealthScore, type MetricsAggregated, type RoutingDecision, type TopicEvents } from '@slb/core';
 import { addPoint } from './history.js';
 import { proxyConvergence } from './convergence.js';
 import type { AlertEntry, ConsoleDelta, ConsoleSnapshot, DecisionChange, DecisionEntry, HistoryPoint, InstanceView, ServiceDelta, ServiceView } from './view-types.js';
 
 /** The fleet-wide config key; it has desired versions but no instances. */
-const GLOBAL_SERVICE_ID = '_global';
 
 export interface ConsoleModelLimits {
   /** Points kept per instance history series (score, rps). */
@@ -55,6 +54,16 @@ interface MutableService {
 
 const natural = new Intl.Collator('en', { numeric: true });
 
+/** The newest window score a decision's evidence cites for an instance. */
+function citedScore(d: RoutingDecision, instanceId: string): number | null {
+  let best: { windowEndMs: number; score: number } | null = null;
+  for (const s of d.evidence.scores) if (s.instanceId === instanceId && (best === null || s.windowEndMs >= best.windowEndMs)) best = s;
+  return best?.score ?? null;
+}
+
+/** Topics whose events are about one service's instances (they never create a deleted service). */
+const SERVICE_EVIDENCE: ReadonlySet<ConsoleTopic> = new Set<ConsoleTopic>(['health-scores', 'metrics-aggregated', 'routing-decisions']);
+
 function emptyInstance(instanceId: string): MutableInstance {
   return {
     instanceId,
@@ -68,6 +77,7 @@ function emptyInstance(instanceId: string): MutableInstance {
     state: null,
     reason: null,
     stateUntilMs: null,
+    decisionScore: null,
     rps: null,
     p95LatencyMs: null,
     errorRate: null,
@@ -98,6 +108,8 @@ export class ConsoleModel {
   // What changed since the last takeDelta().
   private readonly dirtyServices = new Set<string>();
   private readonly removedServices = new Set<string>();
+  /** Services whose latest config deletes them: late telemetry and decisions must not bring them back. */
+  private readonly deletedServices = new Set<string>();
   private readonly dirtySections = new Set<'decisions' | 'alerts' | 'audit' | 'proxies'>();
   /** History points added since the last delta, by service then instance. */
   private readonly newPoints = new Map<string, Map<string, { score: HistoryPoint[]; rps: HistoryPoint[] }>>();
@@ -109,6 +121,7 @@ export class ConsoleModel {
   /** Fold one event in. Returns whether anything visible changed. */
   apply<T extends ConsoleTopic>(topic: T, value: TopicEvents[T]): boolean {
     const before = this.revision;
+    if (SERVICE_EVIDENCE.has(topic) && this.deletedServices.has((value as { serviceId: string }).serviceId)) return false;
     switch (topic) {
       case 'health-scores':
         this.applyScore(value as HealthScore);
@@ -217,6 +230,7 @@ export class ConsoleModel {
       instance.state = d.state;
       instance.reason = d.reason;
       instance.stateUntilMs = d.stateUntilMs;
+      instance.decisionScore = citedScore(e, d.instanceId);
     }
     for (const instance of service.instances.values()) {
       if (named.has(instance.instanceId)) continue;
@@ -224,6 +238,7 @@ export class ConsoleModel {
       instance.state = null;
       instance.reason = null;
       instance.stateUntilMs = null;
+      instance.decisionScore = null;
     }
     service.decisionVersion = e.version;
     service.decisionIssuedAtMs = e.issuedAtMs;
@@ -300,6 +315,8 @@ export class ConsoleModel {
       this.revision += 1;
       return;
     }
+    if (e.deleted) this.deletedServices.add(e.serviceId);
+    else this.deletedServices.delete(e.serviceId);
     if (e.deleted) {
       if (this.services.delete(e.serviceId)) this.removedServices.add(e.serviceId);
       this.newPoints.delete(e.serviceId);

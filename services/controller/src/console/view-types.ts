@@ -25,6 +25,11 @@ export interface InstanceView {
   readonly state: InstanceState | null;
   readonly reason: string | null;
   readonly stateUntilMs: number | null;
+  /**
+   * The score the latest decision cites for this instance: for an ejected one, the last window
+   * that ejected it (its latest window has no traffic and says nothing about why it is out).
+   */
+  readonly decisionScore: number | null;
   /** Latest fleet-wide window (metrics-aggregated). */
   readonly rps: number | null;
   readonly p95LatencyMs: number | null;

@@ -1,4 +1,4 @@
-import { seededRandom } from '@slb/core';
+import { seededRandom } from '@slb/core/random';
 import { describe, expect, it } from 'vitest';
 import { createServiceState, decide } from './decide.js';
 import { DEFAULT_DECISION_POLICY, decisionPolicy, type DecisionPolicy } from './decision-policy.js';
@@ -224,7 +224,7 @@ describe('slow start and damping', () => {
     }
   });
 
-  it('moves a slow instance\'s weight down step by step, then ejects it', () => {
+  it('moves a slow instance\'s weight down step by step once the drop is confirmed, then ejects it', () => {
     const d = new Driver({ ejectAfterWindows: 4 });
     const names = ids(4);
     d.step(all(names, 0.95));
@@ -233,9 +233,56 @@ describe('slow start and damping', () => {
       d.step({ ...all(names, 0.95), i00: 0.25 });
       seen.push(d.route('i00')?.weight ?? Number.NaN);
     }
-    expect(seen.slice(0, 3)).toEqual([0.75, 0.5, 0.2777777777777778]);
+    // The first bad window cuts nothing (weightCutWindows 2); then 0.25 per decision.
+    expect(seen.slice(0, 3)).toEqual([1, 0.75, 0.5]);
     expect(seen[3]).toBe(0);
     expect(d.route('i00')?.ejected).toBe(true);
+  });
+});
+
+describe('healthy capacity is not cut on one noisy window', () => {
+  it.each([
+    // [case, scores of i00 window by window (the others stay at 0.95), weight of i00 at the end]
+    ['one bad window among good ones', [0.95, 0.3, 0.95, 0.95, 0.95], 1],
+    ['a bad window every third window', [0.95, 0.3, 0.95, 0.95, 0.3, 0.95, 0.95, 0.3, 0.95], 1],
+    ['two bad windows in a row: cut, by the better of the two', [0.95, 0.5, 0.6], 0.75],
+  ] as const)('%s', (_name, series, finalWeight) => {
+    const d = new Driver({ weightCutWindows: 2 });
+    const names = ids(3);
+    const weights: number[] = [];
+    for (const score of series) {
+      d.step({ ...all(names, 0.95), i00: score });
+      weights.push(d.route('i00')!.weight);
+    }
+    expect(weights.at(-1)).toBe(finalWeight);
+    if (finalWeight === 1) expect(weights.every((w) => w === 1)).toBe(true);
+  });
+
+  it('with weightCutWindows 1, cuts on the first bad window (the old behaviour, still available)', () => {
+    const d = new Driver({ weightCutWindows: 1 });
+    d.step(all(ids(3), 0.95));
+    d.step({ ...all(ids(3), 0.95), i00: 0.3 });
+    expect(d.route('i00')!.weight).toBe(0.75);
+  });
+});
+
+describe('one account of an ejection everywhere', () => {
+  it('keeps the windows and words that ejected an instance in every later decision, whatever its later windows score', () => {
+    const d = new Driver({ minEjectionMs: 60_000 });
+    const names = ids(3);
+    d.step({ ...all(names, 0.95), i01: 0.346 });
+    const ejecting = d.step({ ...all(names, 0.95), i01: 0.3 });
+    const reason = ejecting.changes.find((c) => c.kind === 'ejected')!.reason;
+    expect(reason).toBe('2 windows below 0.4 in a row (scores 0.346, 0.300); out for at least 60000 ms');
+    // While ejected, the instance gets no traffic and its windows score 1 on checks alone; the
+    // refresh 10 s later still quotes the ejection.
+    for (let k = 0; k < 11; k += 1) d.step(all(names, 1), undefined, new Set(['i01']));
+    expect(d.decisions.at(-1)!.issuedAtMs).toBeGreaterThan(ejecting.decision!.issuedAtMs);
+    const later = d.decisions.at(-1)!.evidence.instances.find((e) => e.instanceId === 'i01')!;
+    expect(later.score).toBe(1);
+    expect(later.ejection).toEqual({ atMs: T0 + 2 * STEP, reason, windows: [{ windowEndMs: T0 + STEP, score: 0.346 }, { windowEndMs: T0 + 2 * STEP, score: 0.3 }] });
+    expect(d.route('i01')!.ejected).toBe(true);
+    expect(later.reason).toBe(reason);
   });
 });
 

@@ -2,6 +2,7 @@ import { DEFAULT_DECISION_POLICY, type DecisionPolicy } from './decision-policy.
 import type {
   DecideResult,
   DecisionChange,
+  EjectionCause,
   InstanceDecisionState,
   InstanceEvidence,
   InstanceRoute,
@@ -65,7 +66,10 @@ export function decide(state: ServiceDecisionState, inputs: DecisionInputs, nowM
             slowStartFromMs: first ? null : nowMs,
             recentScores: [],
             windowsBelowEject: 0,
+            belowEject: [],
             windowsAboveReturn: 0,
+            ejection: null,
+            reason: '',
             lastWindowEndMs: Number.NEGATIVE_INFINITY,
             lastInput: null,
             lastSignalAtMs: Number.NEGATIVE_INFINITY,
@@ -88,7 +92,13 @@ export function decide(state: ServiceDecisionState, inputs: DecisionInputs, nowM
       const recent = [score];
       for (let k = 0; k < w.recentScores.length && recent.length < memory; k += 1) recent.push(w.recentScores[k] as number);
       w.recentScores = recent;
-      w.windowsBelowEject = score < policy.ejectBelow ? w.windowsBelowEject + 1 : 0;
+      if (score < policy.ejectBelow) {
+        w.windowsBelowEject += 1;
+        w.belowEject = [...w.belowEject, { windowEndMs: s.windowEndMs, score }].slice(-policy.ejectAfterWindows);
+      } else if (w.windowsBelowEject > 0) {
+        w.windowsBelowEject = 0;
+        w.belowEject = [];
+      }
       w.windowsAboveReturn = score >= policy.returnAbove ? w.windowsAboveReturn + 1 : 0;
       w.lastWindowEndMs = s.windowEndMs;
       w.lastInput = s;
@@ -140,11 +150,12 @@ export function decide(state: ServiceDecisionState, inputs: DecisionInputs, nowM
       w.ejected = true;
       w.slowStartFromMs = null;
       w.windowsAboveReturn = 0;
-      const why = `${w.windowsBelowEject} windows below ${policy.ejectBelow} (score ${latest(w).toFixed(3)}); out for at least ${w.ejectionMs} ms`;
+      w.ejection = ejectionCause(w, policy, nowMs);
+      w.reason = w.ejection.reason;
       // Ejection is the one step damping does not apply to: it is already gated by hysteresis
       // (consecutive windows) and the budget, and a broken instance must stop getting traffic now.
-      changes.push({ kind: 'ejected', instanceId: w.instanceId, before: w.weight, after: 0, reason: why });
-      reasons.push(`ejected ${w.instanceId}: ${why}`);
+      changes.push({ kind: 'ejected', instanceId: w.instanceId, before: w.weight, after: 0, reason: w.ejection.reason });
+      reasons.push(`ejected ${w.instanceId}: ${w.ejection.reason}`);
       w.weight = 0;
       ejectedCount += 1;
     }
@@ -181,7 +192,8 @@ export function decide(state: ServiceDecisionState, inputs: DecisionInputs, nowM
     const delta = desired - w.weight;
     if (delta === 0 || Math.abs(delta) < policy.minWeightChange) continue;
     const next = w.weight + Math.max(-policy.maxWeightStep, Math.min(policy.maxWeightStep, delta));
-    changes.push({ kind: 'weight', instanceId: w.instanceId, before: w.weight, after: next, reason: weightReason(w, desired, cap) });
+    w.reason = weightReason(w, desired, cap);
+    changes.push({ kind: 'weight', instanceId: w.instanceId, before: w.weight, after: next, reason: w.reason });
     w.weight = next;
   }
 
@@ -238,7 +250,10 @@ function workOf(p: InstanceDecisionState): Work {
     slowStartFromMs: p.slowStartFromMs,
     recentScores: p.recentScores,
     windowsBelowEject: p.windowsBelowEject,
+    belowEject: p.belowEject,
     windowsAboveReturn: p.windowsAboveReturn,
+    ejection: p.ejection,
+    reason: p.reason,
     lastWindowEndMs: p.lastWindowEndMs,
     lastInput: p.lastInput,
     lastSignalAtMs: p.lastSignalAtMs,
@@ -251,8 +266,19 @@ function returnInstance(w: Work, nowMs: number, changes: DecisionChange[], retur
   w.returnedAtMs = nowMs;
   w.slowStartFromMs = nowMs;
   w.windowsBelowEject = 0;
+  w.belowEject = [];
+  w.ejection = null;
   w.weight = 0;
-  changes.push({ kind: 'returned', instanceId: w.instanceId, before: true, after: false, reason: `${reason}; slow start` });
+  w.reason = `${reason}; slow start`;
+  changes.push({ kind: 'returned', instanceId: w.instanceId, before: true, after: false, reason: w.reason });
+}
+
+/** The ejection's one record: the windows that caused it, in the sentence everyone quotes. */
+function ejectionCause(w: Work, p: DecisionPolicy, nowMs: number): EjectionCause {
+  const windows = w.belowEject.length > 0 ? w.belowEject : [{ windowEndMs: w.lastWindowEndMs, score: latest(w) }];
+  const scores = windows.map((x) => x.score.toFixed(3)).join(', ');
+  const reason = `${w.windowsBelowEject} windows below ${p.ejectBelow} in a row (scores ${scores}); out for at least ${w.ejectionMs} ms`;
+  return { atMs: nowMs, reason, windows };
 }
 
 function sameMembers(ids: ReadonlySet<string>, prev: ReadonlyMap<string, unknown>): boolean {
@@ -267,15 +293,26 @@ function latest(w: { recentScores: readonly number[] }): number {
 }
 
 /**
- * The worst of the recent scores, mapped to a weight. Taking the minimum makes weights fall on
- * the first bad window but rise only once every remembered window is good: input that flips
- * between good and bad holds the weight at the bad level instead of following each flip.
+ * The weight the recent scores call for, with hysteresis both ways:
+ * - down only on a drop seen in `weightCutWindows` windows in a row, to the best of them (one
+ *   noisy window cuts nothing);
+ * - up only once every remembered window is good, to the worst of them (input that flips between
+ *   good and bad holds the weight at the bad level instead of following each flip);
+ * - otherwise the weight stays where it is.
  */
 function targetWeight(w: Work, p: DecisionPolicy): number {
-  if (w.recentScores.length === 0) return 1;
+  const recent = w.recentScores;
+  if (recent.length === 0) return 1;
+  const toWeight = (score: number): number => Math.min(1, score / p.fullWeightAtScore);
+  const cutWindows = Math.min(p.weightCutWindows, p.weightMemoryWindows);
+  if (recent.length >= cutWindows) {
+    let best = 0;
+    for (let k = 0; k < cutWindows; k += 1) best = Math.max(best, recent[k] as number);
+    if (toWeight(best) < w.weight) return toWeight(best);
+  }
   let worst = 1;
-  for (const s of w.recentScores) if (s < worst) worst = s;
-  return Math.min(1, worst / p.fullWeightAtScore);
+  for (const s of recent) if (s < worst) worst = s;
+  return Math.max(w.weight, toWeight(worst));
 }
 
 function weightReason(w: Work, desired: number, cap: number): string {
@@ -310,5 +347,7 @@ function evidenceOf(w: Work, ejectionDeferred: boolean): InstanceEvidence {
     windowsBelowEject: w.windowsBelowEject,
     windowsAboveReturn: w.windowsAboveReturn,
     ejectionDeferred,
+    ejection: w.ejected ? w.ejection : null,
+    reason: w.reason,
   };
 }

@@ -1,4 +1,4 @@
-import { SlbError } from '@slb/core';
+import { SlbError } from '@slb/core/errors';
 
 export interface DecisionPolicy {
   /** Scores below this count towards ejection ... */
@@ -24,8 +24,15 @@ export interface DecisionPolicy {
   readonly maxWeightStep: number;
   /** Deadband: smaller moves are not worth a new decision. */
   readonly minWeightChange: number;
-  /** Weight targets use the worst of this many recent scores: down fast, up only when sustained. */
+  /** A weight rises only when this many recent scores are all good (the worst of them sets the target). */
   readonly weightMemoryWindows: number;
+  /**
+   * A weight is cut only on a drop seen in this many windows in a row (the best of them sets the
+   * target): one noisy window (a GC pause, a busy proxy host) does not cut healthy capacity.
+   * Ejection has its own count (ejectAfterWindows); the proxies' local loop reacts within a window.
+   * Capped at weightMemoryWindows (only that many scores are remembered).
+   */
+  readonly weightCutWindows: number;
   /** Returning and new instances ramp their weight cap from slowStartFloor to 1 over this. */
   readonly slowStartMs: number;
   readonly slowStartFloor: number;
@@ -60,6 +67,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = Object.freeze({
   maxWeightStep: 0.25,
   minWeightChange: 0.02,
   weightMemoryWindows: 3,
+  weightCutWindows: 2,
   slowStartMs: 30_000,
   slowStartFloor: 0.1,
   panicBelowHealthyFraction: 0.5,
@@ -79,7 +87,7 @@ export function decisionPolicy(overrides: Partial<DecisionPolicy> = {}): Decisio
   unit('ejectBelow', p.ejectBelow);
   unit('returnAbove', p.returnAbove);
   if (!(p.returnAbove > p.ejectBelow)) problems.push('returnAbove must be greater than ejectBelow');
-  for (const k of ['ejectAfterWindows', 'returnAfterWindows', 'weightMemoryWindows'] as const) {
+  for (const k of ['ejectAfterWindows', 'returnAfterWindows', 'weightMemoryWindows', 'weightCutWindows'] as const) {
     if (!(Number.isInteger(p[k]) && p[k] >= 1)) problems.push(`${k} must be an integer >= 1`);
   }
   if (!(p.minEjectionMs >= 0 && p.maxEjectionMs >= p.minEjectionMs)) problems.push('need 0 <= minEjectionMs <= maxEjectionMs');

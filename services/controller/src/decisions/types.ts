@@ -54,6 +54,26 @@ export interface InstanceRoute {
   readonly slowStart: SlowStart | null;
 }
 
+/** One instance's score in one window: the unit every reason, alert and audit record cites. */
+export interface ScoredWindow {
+  readonly windowEndMs: number;
+  readonly score: number;
+}
+
+/**
+ * Why an instance is out, fixed when it was ejected and carried unchanged until it returns:
+ * the decision, its audit record, the INSTANCE_EJECTED alert, the console and /api/why all
+ * quote this one record, so they cannot disagree (later windows of an ejected instance carry
+ * little or no traffic and say nothing about why it went out).
+ */
+export interface EjectionCause {
+  readonly atMs: number;
+  /** The sentence every surface shows. */
+  readonly reason: string;
+  /** The consecutive windows below the eject threshold that caused it, oldest first. */
+  readonly windows: readonly ScoredWindow[];
+}
+
 export interface InstanceEvidence {
   readonly instanceId: string;
   readonly score: number | null;
@@ -67,6 +87,10 @@ export interface InstanceEvidence {
   readonly windowsAboveReturn: number;
   /** Wanted ejection but the max-ejection budget was used up. */
   readonly ejectionDeferred: boolean;
+  /** Set while the instance is ejected. */
+  readonly ejection: EjectionCause | null;
+  /** The reason of the last change to this instance ('' when none yet). */
+  readonly reason: string;
 }
 
 export interface DecisionEvidence {
@@ -132,7 +156,13 @@ export interface InstanceDecisionState {
   /** Newest scores first, at most policy.weightMemoryWindows of them. */
   readonly recentScores: readonly number[];
   readonly windowsBelowEject: number;
+  /** The latest windows below the eject threshold in a row (at most ejectAfterWindows), oldest first. */
+  readonly belowEject: readonly ScoredWindow[];
   readonly windowsAboveReturn: number;
+  /** Set while ejected: why, in the words every surface shows. */
+  readonly ejection: EjectionCause | null;
+  /** The reason of the last change to this instance ('' when none yet). */
+  readonly reason: string;
   /** windowEndMs of the last score taken in; an equal or older one is a replay and ignored. */
   readonly lastWindowEndMs: number;
   readonly lastInput: InstanceScoreInput | null;

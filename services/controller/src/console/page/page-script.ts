@@ -151,14 +151,18 @@ export const CONSOLE_SCRIPT = `(function () {
       ]);
       var rows = s.instances.map(function (i, index) {
         var state = i.state || 'UNKNOWN';
+        // An ejected instance gets no traffic: its latest window says nothing about why it is out,
+        // so the row shows the score its ejection cites and no traffic figures.
+        var ejected = state === 'EJECTED';
+        var score = ejected && i.decisionScore !== null && i.decisionScore !== undefined ? fmtNum(i.decisionScore, 2) + ' at ejection' : fmtNum(i.score, 2);
         return el('tr', { 'data-instance': i.instanceId, 'data-state': state, class: 'row-' + state }, [
           el('td', null, [el('span', { class: 'swatch', 'data-color': index }), el('span', { text: i.instanceId }), i.address ? el('div', { class: 'muted', text: i.address }) : null]),
           el('td', { class: 'state' }, badge(i.state || '—', 'state-' + state)),
           el('td', { class: 'num weight', text: fmtNum(i.weight, 2) }),
-          el('td', { class: 'num score', text: fmtNum(i.score, 2) }),
+          el('td', { class: 'num score', text: score }),
           el('td', { class: 'num rps', text: fmtNum(i.rps, 1) }),
-          el('td', { class: 'num p95', text: fmtMs(i.p95LatencyMs) }),
-          el('td', { class: 'num errors', text: fmtPct(i.errorRate) }),
+          el('td', { class: 'num p95', text: ejected ? '—' : fmtMs(i.p95LatencyMs) }),
+          el('td', { class: 'num errors', text: ejected ? '—' : fmtPct(i.errorRate) }),
           el('td', { class: 'wrap muted reason', text: i.reason || '' }),
         ]);
       });

@@ -1,0 +1,2 @@
+export * from './handover.js';
+export * from './window-arrivals.js';
