@@ -87,7 +87,8 @@ export function scoreRecord(score: HealthScore, w: InstanceWindow, computedAtMs:
     name: key,
     value: score.components[key].value,
     weight: score.components[key].weight,
-    detail: score.reasons.filter((r) => r.startsWith(reason)).join('; '),
+    // What pulled it down, then what could not be judged (e.g. too few peers to compare with).
+    detail: [...score.reasons, ...score.notes].filter((r) => r.startsWith(reason)).join('; '),
   }));
   return {
     serviceId: score.serviceId,

@@ -36,6 +36,39 @@ function status(proxyId: string, instanceId: string, atMs: number): HealthStatus
   return { timestamp: atMs, serviceId: 'checkout', instanceId, proxyId, status: 'HEALTHY', responseTime: 1, checkType: 'HTTP', details: {} };
 }
 
+describe('the pipeline judges latency per proxy and says what it could not judge', () => {
+  function closeWindow0(p: ScorerPipeline): Emission {
+    p.addMetrics(metrics('p1', 'late-mover', 2, 1), T0 + 3_000); // moves the watermark past window 0
+    const e = p.advance(T0 + 3_000).find((x) => x.windowStartMs === T0);
+    if (e === undefined) throw new Error('window 0 not closed');
+    return e;
+  }
+
+  it('a CPU-starved proxy that carried most of one instance\'s traffic does not condemn it', () => {
+    const p = new ScorerPipeline(POLICY);
+    // p2 adds ~150 ms to everything it forwards; it sent i1 most of its traffic.
+    p.addMetrics(metrics('p1', 'i1', 0, 30, 10), T0);
+    p.addMetrics(metrics('p2', 'i1', 0, 300, 160), T0);
+    for (const id of ['i2', 'i3', 'i4']) {
+      // Under 5 % through p2: the merged p95 of the peers is p1's 10 ms, i1's is p2's 160 ms.
+      p.addMetrics(metrics('p1', id, 0, 1_000, 10), T0);
+      p.addMetrics(metrics('p2', id, 0, 40, 160), T0);
+    }
+    const scores = closeWindow0(p).scores;
+    const i1 = scores.find((r) => r.instanceId === 'i1');
+    expect(i1?.components.find((c) => c.name === 'latency')?.value).toBe(1);
+    expect(i1?.score).toBe(1);
+  });
+
+  it('a pair of instances: the latency detail says the relative term is off', () => {
+    const p = new ScorerPipeline(POLICY);
+    p.addMetrics(metrics('p1', 'i1', 0, 300, 10), T0);
+    p.addMetrics(metrics('p1', 'i2', 0, 300, 250), T0);
+    const i2 = closeWindow0(p).scores.find((r) => r.instanceId === 'i2');
+    expect(i2?.components.find((c) => c.name === 'latency')).toMatchObject({ value: 1, detail: expect.stringMatching(/not compared with peers: 1 serving peer, 2 needed/) });
+  });
+});
+
 describe('the pipeline merges every proxy into one record per instance and window', () => {
   it('sums counts, merges sketches, combines checks and scores', () => {
     const p = new ScorerPipeline(POLICY);

@@ -1,4 +1,5 @@
 import { activeCheckComponent, latencyComponent, saturationComponent, successComponent } from './components.js';
+import { latencyEvidence, servingInstances, type LatencyEvidence } from './latency-evidence.js';
 import { PeerMedian } from './peer-median.js';
 import { DEFAULT_SCORING_POLICY, type ScoringPolicy } from './scoring-policy.js';
 import type { HealthScore, ScoreComponents, ScoringInstanceInput, ScoringServiceInput } from './types.js';
@@ -11,37 +12,31 @@ const REASON_BELOW = 0.9;
  *
  *   score = success^w_s * latency^w_l * activeCheck^w_a * saturation^w_sat   (sum of w = 1)
  *
- * O(n log n) per service: peer baselines are leave-one-out medians over one sorted array.
+ * Peers are only instances that are really serving (servingInstances). O(n log n) per service
+ * and proxy view: peer baselines are leave-one-out medians over one sorted array.
  * `policy` must come from scoringPolicy() (weights normalized).
  */
 export function scoreService(input: ScoringServiceInput, policy: ScoringPolicy = DEFAULT_SCORING_POLICY): HealthScore[] {
-  const isLatencyPeer = (i: ScoringInstanceInput): boolean =>
-    i.latencyMs !== null &&
-    i.requests >= policy.minPeerRequests &&
-    i.check.status !== 'UNHEALTHY' &&
-    i.errorTotal / Math.max(1, i.requests) <= policy.peerMaxErrorRate;
-  const isLoadPeer = (i: ScoringInstanceInput): boolean => i.requests >= policy.minPeerRequests || i.inFlight > 0;
+  const serving = servingInstances(input.instances, policy);
+  const latency = latencyEvidence(input.instances, serving, policy);
+  // Saturation peers: serving, with enough traffic for in-flight per request to mean something.
+  const isLoadPeer = (i: ScoringInstanceInput, k: number): boolean => (serving[k] as boolean) && i.requests >= policy.minPeerRequests;
+  const perRequest = (i: ScoringInstanceInput): number => i.inFlight / Math.max(1, i.requests);
+  const loadPeers = new PeerMedian(input.instances.filter(isLoadPeer).map(perRequest));
 
-  const latencyPeers = new PeerMedian(input.instances.filter(isLatencyPeer).map((i) => (i.latencyMs as { p95: number }).p95));
-  const loadPeers = new PeerMedian(input.instances.filter(isLoadPeer).map((i) => i.inFlight));
-
-  return input.instances.map((inst) => {
-    const latencyMember = isLatencyPeer(inst);
-    const loadMember = isLoadPeer(inst);
-    // A p95 of a handful of requests is one slow request, not evidence: below minPeerRequests
-    // the instance has no latency signal (neither relative nor SLO).
-    const p95 = inst.requests >= policy.minPeerRequests ? (inst.latencyMs?.p95 ?? null) : null;
-    const latPeerCount = latencyPeers.size - (latencyMember ? 1 : 0);
+  return input.instances.map((inst, k) => {
+    const loadMember = isLoadPeer(inst, k);
     const loadPeerCount = loadPeers.size - (loadMember ? 1 : 0);
     const w = policy.weights;
+    const lat = latencyComponent(latency[k] as LatencyEvidence, policy);
     const components: ScoreComponents = {
       success: { ...successComponent(inst.requests, inst.errorTotal, policy), weight: w.success },
-      latency: {
-        ...latencyComponent(p95, p95 === null ? null : latencyPeers.withoutOwn(p95, latencyMember), latPeerCount, policy),
-        weight: w.latency,
-      },
+      latency: { ...lat, weight: w.latency },
       activeCheck: { ...activeCheckComponent(inst.check, policy), weight: w.activeCheck },
-      saturation: { ...saturationComponent(inst.inFlight, loadPeers.withoutOwn(inst.inFlight, loadMember), loadPeerCount, policy), weight: w.saturation },
+      saturation: {
+        ...saturationComponent(inst.inFlight, inst.requests, loadPeers.withoutOwn(perRequest(inst), loadMember), loadPeerCount, policy),
+        weight: w.saturation,
+      },
     };
     return {
       serviceId: input.serviceId,
@@ -51,6 +46,7 @@ export function scoreService(input: ScoringServiceInput, policy: ScoringPolicy =
       score: combine(components),
       components,
       reasons: reasonsFor(components),
+      notes: lat.inputs.notJudged === null ? [] : [lat.inputs.notJudged],
       sources: inst.sources ?? [],
     };
   });
@@ -77,8 +73,10 @@ function reasonsFor(c: ScoreComponents): string[] {
   }
   if (c.latency.value < REASON_BELOW) {
     const i = c.latency.inputs;
-    if (i.relativeValue < REASON_BELOW && i.ratio !== null && i.peerMedianP95Ms !== null) {
-      out.push(`latency ${fmt(i.relativeValue)}: p95 ${fmt(i.p95Ms ?? 0)} ms is ${fmt(i.ratio)}x the median of ${i.peers} healthy peers (${fmt(i.peerMedianP95Ms)} ms)`);
+    if (i.relativeValue < REASON_BELOW && i.gapMs !== null && i.peerMedianP95Ms !== null) {
+      const ratio = i.ratio === null ? '' : `, ${fmt(i.ratio)}x`;
+      const of = i.views > 1 ? ` (median of ${i.views} proxies' views)` : '';
+      out.push(`latency ${fmt(i.relativeValue)}: p95 ${fmt(i.gapMs)} ms above the median of ${i.peers} serving peers (${fmt(i.peerMedianP95Ms)} ms)${ratio}${of}`);
     }
     if (i.sloValue < REASON_BELOW && i.sloP95Ms !== null) out.push(`latency ${fmt(i.sloValue)}: p95 ${fmt(i.p95Ms ?? 0)} ms exceeds the SLO of ${fmt(i.sloP95Ms)} ms`);
   }
@@ -88,7 +86,7 @@ function reasonsFor(c: ScoreComponents): string[] {
   }
   if (c.saturation.value < REASON_BELOW) {
     const i = c.saturation.inputs;
-    out.push(`saturation ${fmt(c.saturation.value)}: ${i.inFlight} in flight vs peers' median ${fmt(i.peerMedianInFlight ?? 0)}`);
+    out.push(`saturation ${fmt(c.saturation.value)}: ${i.inFlight} in flight, ${fmt(i.ratio ?? 0)}x the ${fmt(i.expectedInFlight ?? 0)} its serving peers would have at its traffic`);
   }
   return out;
 }

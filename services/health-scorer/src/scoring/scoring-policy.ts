@@ -1,4 +1,4 @@
-import { SlbError } from '@slb/core';
+import { SlbError } from '@slb/core/errors';
 import type { ComponentName } from './types.js';
 
 export interface ScoringPolicy {
@@ -10,13 +10,28 @@ export interface ScoringPolicy {
   readonly toleratedErrorRate: number;
   /** e-folding scale of the success penalty above the tolerance. */
   readonly errorRateScale: number;
-  /** Fewest requests for an instance to count as a latency/saturation peer. */
+  /**
+   * Fewest answered requests (latency samples) for a p95 to mean anything: to be judged, or to
+   * be a peer's baseline, in one proxy's view. Also the fewest requests of a saturation peer.
+   */
   readonly minPeerRequests: number;
-  /** A peer with a higher error rate than this is not "healthy" and does not set the baseline. */
+  /** A peer with a higher error rate than this is not serving and sets no baseline. */
   readonly peerMaxErrorRate: number;
-  /** p95 up to this multiple of the peers' median is normal spread. */
+  /**
+   * A peer with a higher share of connect failures, timeouts and resets than this is not serving
+   * (0: any one excludes it). A dying instance's last fast answers must not set the baseline.
+   */
+  readonly peerMaxLocalFailureRate: number;
+  /** Fewest serving peers to judge latency against; with fewer the relative term is neutral. */
+  readonly minLatencyPeers: number;
+  /** Fewest serving peers to judge saturation against; with fewer it is neutral. */
+  readonly minSaturationPeers: number;
+  /** p95 up to this multiple of the peers' median (plus the noise allowance) is normal spread. */
   readonly latencyRatioTolerance: number;
-  /** Below this absolute gap (ms) to the peers' median, ratios are noise (sub-ms services). */
+  /**
+   * Noise allowance (ms): this much of the gap to the peers' median is not held against an
+   * instance (GC pauses, event-loop lag and scheduling on a loaded host).
+   */
   readonly minLatencyGapMs: number;
   /** Steepness of the latency penalty: value = (tolerance / ratio) ^ exponent. */
   readonly latencyExponent: number;
@@ -35,10 +50,13 @@ export const DEFAULT_SCORING_POLICY: ScoringPolicy = Object.freeze({
   priorRequests: 20,
   toleratedErrorRate: 0.01,
   errorRateScale: 0.05,
-  minPeerRequests: 5,
+  minPeerRequests: 20,
   peerMaxErrorRate: 0.1,
+  peerMaxLocalFailureRate: 0,
+  minLatencyPeers: 2,
+  minSaturationPeers: 2,
   latencyRatioTolerance: 1.5,
-  minLatencyGapMs: 5,
+  minLatencyGapMs: 50,
   latencyExponent: 2,
   sloP95Ms: null,
   saturationRatioTolerance: 3,
@@ -60,6 +78,9 @@ export function scoringPolicy(overrides: Partial<ScoringPolicy> = {}): ScoringPo
   if (!(p.errorRateScale > 0)) problems.push('errorRateScale must be > 0');
   if (!(p.minPeerRequests >= 0)) problems.push('minPeerRequests must be >= 0');
   if (!(p.peerMaxErrorRate >= 0 && p.peerMaxErrorRate <= 1)) problems.push('peerMaxErrorRate must be in [0, 1]');
+  if (!(p.peerMaxLocalFailureRate >= 0 && p.peerMaxLocalFailureRate <= 1)) problems.push('peerMaxLocalFailureRate must be in [0, 1]');
+  if (!(Number.isInteger(p.minLatencyPeers) && p.minLatencyPeers >= 1)) problems.push('minLatencyPeers must be an integer >= 1');
+  if (!(Number.isInteger(p.minSaturationPeers) && p.minSaturationPeers >= 1)) problems.push('minSaturationPeers must be an integer >= 1');
   if (!(p.latencyRatioTolerance >= 1)) problems.push('latencyRatioTolerance must be >= 1');
   if (!(p.minLatencyGapMs >= 0)) problems.push('minLatencyGapMs must be >= 0');
   if (!(p.latencyExponent > 0)) problems.push('latencyExponent must be > 0');

@@ -1,12 +1,19 @@
-import type { CombinedVerdict, LatencyQuantiles, SourceOffset } from '../windows/types.js';
+import type { CombinedVerdict, ErrorCounts, LatencyQuantiles, ProxyView, SourceOffset } from '../windows/types.js';
 
 /** What scoring needs about one instance in one window (an InstanceWindow satisfies it). */
 export interface ScoringInstanceInput {
   readonly instanceId: string;
   readonly requests: number;
   readonly errorTotal: number;
+  readonly errors: ErrorCounts;
+  /** Every proxy's figures merged. */
   readonly latencyMs: LatencyQuantiles | null;
   readonly inFlight: number;
+  /**
+   * Each proxy's own view: latency is judged against the peers as the same proxy measured them.
+   * Absent or empty: the merged figures are the only view (proxyId '*').
+   */
+  readonly byProxy?: readonly ProxyView[];
   readonly check: CombinedVerdict;
   readonly sources?: readonly SourceOffset[];
 }
@@ -29,13 +36,26 @@ export interface SuccessInputs {
 }
 
 export interface LatencyInputs {
+  /** Fleet-wide p95 (every proxy's samples merged); null without enough samples. The SLO judges it. */
   readonly p95Ms: number | null;
-  /** Median p95 of the service's other healthy instances; null with too few peers. */
+  /**
+   * p95 less the serving peers' median p95, as the same proxy measured both: the samples-weighted
+   * median over the views that could judge. null when not judged.
+   */
+  readonly gapMs: number | null;
+  /** The serving peers' median p95: the lowest over those views (proxy lag only adds to it). */
   readonly peerMedianP95Ms: number | null;
+  /** Serving peers in the view of the median gap (not judged: the most any view had). */
   readonly peers: number;
-  /** p95Ms / peerMedianP95Ms. */
+  /** (peerMedianP95Ms + gapMs) / peerMedianP95Ms: what the p95 is to the peers' in one view. */
   readonly ratio: number | null;
+  /** The ratio once the noise allowance is taken off the gap: 1 + max(0, gap - allowance) / median. */
+  readonly judgedRatio: number | null;
+  /** Proxy views that could judge (enough samples, enough serving peers). */
+  readonly views: number;
   readonly relativeValue: number;
+  /** Why latency was not judged (too few answers for a p95, too few serving peers); else null. */
+  readonly notJudged: string | null;
   readonly sloP95Ms: number | null;
   readonly sloValue: number;
 }
@@ -51,8 +71,14 @@ export interface ActiveCheckInputs {
 
 export interface SaturationInputs {
   readonly inFlight: number;
-  readonly peerMedianInFlight: number | null;
+  readonly requests: number;
+  /**
+   * What the serving peers would have in flight at this instance's traffic: their median of
+   * in-flight per request, times its requests (at least 1). null with too few peers.
+   */
+  readonly expectedInFlight: number | null;
   readonly peers: number;
+  /** inFlight / max(1, expectedInFlight). */
   readonly ratio: number | null;
 }
 
@@ -83,5 +109,7 @@ export interface HealthScore {
   readonly components: ScoreComponents;
   /** Human-readable, one per component that pulled the score down. */
   readonly reasons: readonly string[];
+  /** Human-readable, what could not be judged (e.g. too few peers); these cost nothing. */
+  readonly notes: readonly string[];
   readonly sources: readonly SourceOffset[];
 }

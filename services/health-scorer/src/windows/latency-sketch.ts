@@ -1,5 +1,5 @@
 import { DDSketch } from '@datadog/sketches-js';
-import { SlbError } from '@slb/core';
+import { SlbError } from '@slb/core/errors';
 import type { LatencyQuantiles } from './types.js';
 
 /**

@@ -4,7 +4,7 @@
  * logic depends on nothing but itself; the Kafka adapter maps records to and from them.
  */
 
-/** Where an input came from, passed through to decisions as evidence (rule 6 of ARCHITECTURE.md). */
+/** Where an input came from, passed through to decisions as evidence (rule 6, docs/architecture.md). */
 export interface SourceOffset {
   readonly topic: string;
   readonly partition: number;
@@ -65,6 +65,22 @@ export interface LatencyQuantiles {
   readonly p99: number;
 }
 
+/**
+ * One proxy's own share of an instance window. Scoring compares instances as the same proxy
+ * measured them (docs/scoring.md): a CPU-starved proxy measures every upstream slow, and only
+ * its own view of the other instances can tell that apart from a slow instance.
+ */
+export interface ProxyView {
+  readonly proxyId: string;
+  readonly requests: number;
+  /** 5xx and local failures this proxy saw. */
+  readonly errorTotal: number;
+  /** Connect failures, timeouts and resets: requests the instance never answered (no latency sample). */
+  readonly localFailures: number;
+  /** p95 of this proxy's latency samples alone; null with none. */
+  readonly p95Ms: number | null;
+}
+
 /** The fleet-wide figures for one instance in one closed window (every proxy merged). */
 export interface InstanceWindow {
   readonly serviceId: string;
@@ -83,6 +99,8 @@ export interface InstanceWindow {
   readonly latencyMs: LatencyQuantiles | null;
   /** Sum over proxies of each proxy's latest in-flight reading in the window. */
   readonly inFlight: number;
+  /** Each reporting proxy's own view, sorted by proxyId. */
+  readonly byProxy: readonly ProxyView[];
   readonly check: CombinedVerdict;
   readonly sources: readonly SourceOffset[];
 }

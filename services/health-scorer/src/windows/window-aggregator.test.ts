@@ -74,6 +74,30 @@ describe('window merge across proxies', () => {
     }
   });
 
+  it('keeps each proxy\'s own view too: its counts and the p95 of its samples alone', () => {
+    // Per-proxy views let scoring compare instances as the same proxy measured them
+    // (docs/scoring.md): a CPU-starved proxy measures every upstream slow.
+    const agg = new WindowAggregator({ sizeMs: SIZE, allowedLatenessMs: LATENESS });
+    const fast = Array.from({ length: 400 }, (_, i) => 5 + (i % 10));
+    const slow = Array.from({ length: 100 }, (_, i) => 150 + (i % 20));
+    agg.addReport(report({ proxyId: 'p1', instanceId: 'i1', requests: 300, latencySketch: sketchOf(fast.slice(0, 300)) }), T0);
+    agg.addReport(report({ proxyId: 'p1', instanceId: 'i1', windowStartMs: T0 + 1_000, windowEndMs: T0 + 2_000, requests: 100, latencySketch: sketchOf(fast.slice(300)) }), T0);
+    agg.addReport(report({ proxyId: 'p2', instanceId: 'i1', requests: 104, errors: { status5xx: 1, connectFailures: 2, timeouts: 1, resets: 0 }, latencySketch: sketchOf(slow) }), T0);
+    agg.addReport(report({ proxyId: 'p3', instanceId: 'i1', requests: 3, errors: { status5xx: 0, connectFailures: 3, timeouts: 0, resets: 0 } }), T0);
+    const [svc] = agg.advance(T0 + 60_000);
+    const inst = svc?.instances[0];
+    expect(inst?.byProxy.map((v) => [v.proxyId, v.requests, v.errorTotal, v.localFailures])).toEqual([
+      ['p1', 400, 0, 0],
+      ['p2', 104, 4, 3],
+      ['p3', 3, 3, 3],
+    ]);
+    const near = (got: number | null | undefined, exact: number) => expect(Math.abs((got ?? Number.NaN) - exact) / exact).toBeLessThanOrEqual(SKETCH_RELATIVE_ACCURACY + 1e-9);
+    near(inst?.byProxy[0]?.p95Ms, exactQuantile(fast, 0.95));
+    near(inst?.byProxy[1]?.p95Ms, exactQuantile(slow, 0.95));
+    expect(inst?.byProxy[2]?.p95Ms).toBeNull(); // nothing answered
+    near(inst?.latencyMs?.p95, exactQuantile([...fast, ...slow], 0.95)); // the merged figure is unchanged
+  });
+
   it('keeps instances apart and sums them into service totals', () => {
     const agg = new WindowAggregator({ sizeMs: SIZE, allowedLatenessMs: LATENESS });
     agg.addReport(report({ proxyId: 'p1', instanceId: 'i1', requests: 100, inFlight: 2, latencySketch: sketchOf([5, 6, 7]) }), T0);

@@ -1,8 +1,8 @@
-import { isSlbError } from '@slb/core';
+import { isSlbError } from '@slb/core/errors';
 import { LatencySketch } from './latency-sketch.js';
 import { instanceKey, VerdictBook } from './verdicts.js';
 import { windowPolicy, windowStartOf, type WindowPolicy } from './window-policy.js';
-import type { ErrorCounts, InstanceWindow, ProxyWindowReport, ServiceWindow, SourceOffset, HealthVerdict } from './types.js';
+import type { ErrorCounts, InstanceWindow, ProxyView, ProxyWindowReport, ServiceWindow, SourceOffset, HealthVerdict } from './types.js';
 
 export type ReportOutcome = 'accepted' | 'late' | 'duplicate' | 'invalid';
 
@@ -23,14 +23,24 @@ interface MutableErrors {
   resets: number;
 }
 
+/** One proxy's share of an instance window. */
+interface ProxyAcc {
+  /** Start of this proxy's newest report, and the in-flight it read then. */
+  startMs: number;
+  inFlight: number;
+  requests: number;
+  errorTotal: number;
+  localFailures: number;
+  /** Only this proxy's samples: scoring compares instances as the same proxy saw them. */
+  sketch: LatencySketch | null;
+}
+
 interface InstanceAcc {
   readonly serviceId: string;
   readonly instanceId: string;
   requests: number;
   readonly errors: MutableErrors;
-  sketch: LatencySketch | null;
-  /** proxyId -> start of its newest report and the in-flight it read then. */
-  readonly inFlightByProxy: Map<string, { startMs: number; inFlight: number }>;
+  readonly byProxy: Map<string, ProxyAcc>;
   /** `${proxyId}@${reportStartMs}`: a redelivered report is merged once. */
   readonly seen: Set<string>;
   readonly sources: SourceOffset[];
@@ -139,13 +149,21 @@ export class WindowAggregator {
     acc.errors.connectFailures += report.errors.connectFailures;
     acc.errors.timeouts += report.errors.timeouts;
     acc.errors.resets += report.errors.resets;
-    if (decoded !== null && decoded.count > 0) {
-      if (acc.sketch === null) acc.sketch = decoded;
-      else acc.sketch.merge(decoded);
+    let view = acc.byProxy.get(report.proxyId);
+    if (view === undefined) {
+      view = { startMs: report.windowStartMs, inFlight: report.inFlight, requests: 0, errorTotal: 0, localFailures: 0, sketch: null };
+      acc.byProxy.set(report.proxyId, view);
+    } else if (view.startMs <= report.windowStartMs) {
+      view.startMs = report.windowStartMs;
+      view.inFlight = report.inFlight;
     }
-    const held = acc.inFlightByProxy.get(report.proxyId);
-    if (held === undefined || held.startMs <= report.windowStartMs) {
-      acc.inFlightByProxy.set(report.proxyId, { startMs: report.windowStartMs, inFlight: report.inFlight });
+    const localFailures = report.errors.connectFailures + report.errors.timeouts + report.errors.resets;
+    view.requests += report.requests;
+    view.errorTotal += report.errors.status5xx + localFailures;
+    view.localFailures += localFailures;
+    if (decoded !== null && decoded.count > 0) {
+      if (view.sketch === null) view.sketch = decoded;
+      else view.sketch.merge(decoded);
     }
     if (report.source !== undefined) acc.sources.push(report.source);
 
@@ -224,19 +242,20 @@ export class WindowAggregator {
       list.push(w);
     };
     for (const acc of accs.values()) {
-      push(this.instanceWindow(acc, start, end, seconds));
-      if (acc.sketch !== null) {
+      const { window, sketch } = this.instanceWindow(acc, start, end, seconds);
+      push(window);
+      if (sketch !== null) {
         const s = serviceSketches.get(acc.serviceId);
         if (s === undefined) {
           const copy = new LatencySketch();
-          copy.merge(acc.sketch);
+          copy.merge(sketch);
           serviceSketches.set(acc.serviceId, copy);
-        } else s.merge(acc.sketch);
+        } else s.merge(sketch);
       }
     }
     for (const [key, k] of this.known) {
       if (accs.has(key) || k.firstSeenMs >= end || k.lastSeenMs < start - this.policy.forgetAfterMs) continue;
-      push(this.instanceWindow(newAcc(k.serviceId, k.instanceId), start, end, seconds));
+      push(this.instanceWindow(newAcc(k.serviceId, k.instanceId), start, end, seconds).window);
     }
 
     const out: ServiceWindow[] = [];
@@ -270,28 +289,44 @@ export class WindowAggregator {
     return out;
   }
 
-  private instanceWindow(acc: InstanceAcc, start: number, end: number, seconds: number): InstanceWindow {
+  /**
+   * The instance's window and its merged sketch. Each proxy's sketch gives that proxy's p95 first;
+   * then they are merged (into the first one: the accumulator is discarded after the close).
+   */
+  private instanceWindow(acc: InstanceAcc, start: number, end: number, seconds: number): { window: InstanceWindow; sketch: LatencySketch | null } {
     const e = acc.errors;
     const errorTotal = e.status5xx + e.connectFailures + e.timeouts + e.resets;
     let inFlight = 0;
-    for (const v of acc.inFlightByProxy.values()) inFlight += v.inFlight;
-    return {
+    let merged: LatencySketch | null = null;
+    const proxies = [...acc.byProxy.keys()].sort();
+    const byProxy: ProxyView[] = [];
+    for (const proxyId of proxies) {
+      const v = acc.byProxy.get(proxyId) as ProxyAcc;
+      inFlight += v.inFlight;
+      byProxy.push({ proxyId, requests: v.requests, errorTotal: v.errorTotal, localFailures: v.localFailures, p95Ms: v.sketch?.quantiles()?.p95 ?? null });
+      if (v.sketch === null) continue;
+      if (merged === null) merged = v.sketch;
+      else merged.merge(v.sketch);
+    }
+    const window: InstanceWindow = {
       serviceId: acc.serviceId,
       instanceId: acc.instanceId,
       windowStartMs: start,
       windowEndMs: end,
-      proxies: [...acc.inFlightByProxy.keys()].sort(),
+      proxies,
       requests: acc.requests,
       errors: { ...e } satisfies ErrorCounts,
       errorTotal,
       rps: acc.requests / seconds,
       errorRate: acc.requests > 0 ? Math.min(1, errorTotal / acc.requests) : 0,
-      latencyMs: acc.sketch?.quantiles() ?? null,
+      latencyMs: merged?.quantiles() ?? null,
       inFlight,
+      byProxy,
       // Verdicts are judged as of the window's end: what the fleet believed when it closed.
       check: this.verdicts.combined(acc.serviceId, acc.instanceId, end),
       sources: acc.sources,
     };
+    return { window, sketch: merged };
   }
 
   private touch(serviceId: string, instanceId: string, fromMs: number, toMs: number): void {
@@ -325,8 +360,7 @@ function newAcc(serviceId: string, instanceId: string): InstanceAcc {
     instanceId,
     requests: 0,
     errors: { status5xx: 0, connectFailures: 0, timeouts: 0, resets: 0 },
-    sketch: null,
-    inFlightByProxy: new Map(),
+    byProxy: new Map(),
     seen: new Set(),
     sources: [],
   };

@@ -1,4 +1,4 @@
-import { SlbError } from '@slb/core';
+import { SlbError } from '@slb/core/errors';
 import { DEFAULT_VERDICT_POLICY, type VerdictPolicy } from './verdicts.js';
 
 export interface WindowPolicy {
