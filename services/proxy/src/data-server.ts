@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ProxiedRequest, hasRequestBody, newRequestId, type ForwardContext } from './forward.js';
+import { transferCodingProblem } from './headers.js';
 import { sendError } from './http-errors.js';
 import type { ProxyLimits } from './options.js';
 import type { RouteTable } from './route-table.js';
@@ -35,6 +36,12 @@ export function createDataServer(ctx: ForwardContext, limits: ProxyLimits, table
     if (req.rawHeaders.length > limits.maxHeaders * 2) return answer(res, 'SLB_PROXY_HEADERS_TOO_LARGE', `more than ${limits.maxHeaders} header fields`, requestId, true);
     const url = req.url ?? '/';
     if (url.length > limits.maxUrlLength) return answer(res, 'SLB_PROXY_URL_TOO_LONG', `request target longer than ${limits.maxUrlLength}`, requestId, true);
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined) {
+      const problem = transferCodingProblem(te);
+      if (problem === 'not-implemented') return answer(res, 'SLB_PROXY_NOT_IMPLEMENTED', `transfer coding not implemented: ${te}`, requestId, true);
+      if (problem === 'malformed') return answer(res, 'SLB_PROXY_BAD_REQUEST', `malformed transfer-encoding: ${te}`, requestId, true);
+    }
     const cl = req.headers['content-length'];
     if (cl !== undefined && limits.maxBodyBytes > 0 && Number(cl) > limits.maxBodyBytes) {
       return answer(res, 'SLB_PROXY_BODY_TOO_LARGE', `request body exceeds ${limits.maxBodyBytes} bytes`, requestId, true);

@@ -12,7 +12,9 @@
  * churn); a dispatch handler does not (docs/proxy.md).
  *
  * Per try: balancer pick (hash key per policy, excluding instances already tried) ->
- * breaker admission -> onStart -> dispatch -> onEnd + outlier detection. A failed try is
+ * breaker admission -> onStart -> dispatch -> onEnd + outlier detection + telemetry, of which
+ * only the instance's faults count: a request undici refuses before sending or a client that
+ * leaves is neutral (try-failure.ts) and is answered 400/501/413/499 without a retry. A failed try is
  * retried on another instance when the retry policy allows it (idempotent methods, or a
  * failure before anything was sent), the body can be replayed (none, or not read yet), the
  * retry budget has room; after a full-jitter backoff.
@@ -30,6 +32,7 @@ import type { ProxyMetrics } from './metrics.js';
 import type { Clock, ProxyLimits } from './options.js';
 import type { InstanceRuntime, ServiceRuntime } from './service-runtime.js';
 import { recordOutcome, type OutcomeClass } from './telemetry.js';
+import { BODY_TOO_LARGE_CODE, classifyTryError, isClientAbort, type ClientFaultAnswer } from './try-failure.js';
 
 export interface ForwardContext {
   readonly clock: Clock;
@@ -52,25 +55,6 @@ const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 type RawHandlerResume = () => void;
 
-function classify(err: Error & { code?: string }): LocalFailure | 'aborted' {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'ENOTFOUND':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-    case 'EAI_AGAIN':
-      return 'connect';
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-      return 'timeout';
-    case 'UND_ERR_ABORTED':
-      return 'aborted';
-    default:
-      return 'reset';
-  }
-}
-
 const FAILURE_CODE: Readonly<Record<LocalFailure, ErrorCode>> = {
   connect: 'SLB_PROXY_UPSTREAM_CONNECT_FAILED',
   timeout: 'SLB_PROXY_UPSTREAM_TIMEOUT',
@@ -85,7 +69,7 @@ class BodyLimit extends Transform {
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen > this.max) cb(Object.assign(new Error('request body too large'), { code: 'SLB_BODY_TOO_LARGE' }));
+    if (this.seen > this.max) cb(Object.assign(new Error('request body too large'), { code: BODY_TOO_LARGE_CODE }));
     else cb(null, chunk);
   }
 }
@@ -174,6 +158,8 @@ export class ProxiedRequest {
   /** The try whose answer the client is getting. */
   private winner: UpstreamTry | undefined;
   private finished = false;
+  /** Refused before anything was sent: metrics and logs name no instance. */
+  private unsent = false;
   private retryHeld = false;
   private lastFailure: LocalFailure | undefined;
   private hedgeTimer: NodeJS.Timeout | undefined;
@@ -212,7 +198,9 @@ export class ProxiedRequest {
 
   private readonly onClientClose = (): void => {
     if (!this.finished && !this.res.writableFinished) {
-      this.cancelAll(undefined);
+      // Gone mid-upload, the time so far is the client's; gone while waiting, it is a lower
+      // bound of the instance's latency, worth keeping.
+      this.cancelAll(undefined, this.req.complete ? 'neutral' : 'unobserved');
       this.complete(499, 'client-closed');
     }
   };
@@ -346,21 +334,28 @@ export class ProxiedRequest {
 
   tryError(t: UpstreamTry, err: Error & { code?: string }): void {
     if (t.cancelled || t.ended) return;
-    const kind = err.code === 'SLB_BODY_TOO_LARGE' ? 'body' : classify(err);
     if (this.finished) {
-      this.endTry(t, 499, undefined, true);
+      this.endTry(t, 499, undefined, 'neutral');
       return;
     }
-    if (kind === 'body') {
-      this.endTry(t, 413, undefined, true);
-      this.fail('SLB_PROXY_BODY_TOO_LARGE', `request body exceeds ${this.ctx.limits.maxBodyBytes} bytes`, true);
+    const failure = classifyTryError(err.code, this.body !== null && isClientAbort(this.req.errored));
+    if (failure.fault === 'client') {
+      this.endTry(t, 0, undefined, 'unobserved');
+      this.clientFault(failure.answer, err);
       return;
     }
-    if (kind === 'aborted') {
-      this.endTry(t, 499, undefined, true);
-      this.complete(499, 'client-closed');
+    if (failure.fault === 'proxy') {
+      // The instance's pool closed under the request (config removed it): not its failure.
+      this.endTry(t, 0, undefined, 'unobserved');
+      if (t === this.winner) {
+        this.res.destroy(err);
+        this.complete(this.res.statusCode, 'pool-closed-mid-response');
+      } else if (this.active.length > 0) return;
+      else if (this.canRetry({ localFailure: 'reset', sent: true })) this.retry();
+      else this.fail('SLB_PROXY_NO_HEALTHY_INSTANCE', `instance ${t.inst.id} of ${this.svc.id} was removed while the request waited for it`);
       return;
     }
+    const kind = failure.kind;
     this.lastFailure = kind;
     this.endTry(t, 0, kind);
     if (t === this.winner) {
@@ -376,10 +371,41 @@ export class ProxiedRequest {
     else this.fail(FAILURE_CODE[kind], `${kind === 'connect' ? 'could not connect to' : kind === 'timeout' ? 'timed out waiting for' : 'connection reset by'} instance ${t.inst.id} of ${this.svc.id}`);
   }
 
+  /**
+   * The request itself cannot be forwarded, or the client left: no other instance would do
+   * better, so no retry, and nothing is charged to any instance.
+   */
+  private clientFault(answer: ClientFaultAnswer, err: Error): void {
+    this.cancelAll(undefined, 'unobserved');
+    // An unread request body cannot be skipped reliably: close rather than keep the connection.
+    const close = this.body !== null;
+    switch (answer) {
+      case 'gone':
+        this.complete(499, 'client-closed');
+        return;
+      case 'body-too-large':
+        this.fail('SLB_PROXY_BODY_TOO_LARGE', `request body exceeds ${this.ctx.limits.maxBodyBytes} bytes`, true);
+        return;
+      case 'bad-request':
+        this.unsent = true;
+        this.fail('SLB_PROXY_BAD_REQUEST', `the request cannot be forwarded: ${err.message}`, close);
+        return;
+      case 'not-implemented':
+        this.unsent = true;
+        this.fail('SLB_PROXY_NOT_IMPLEMENTED', `the request cannot be forwarded: ${err.message}`, close);
+        return;
+    }
+  }
+
   // ---- tries ----
 
-  /** Ends a try: balancer, outlier detection, telemetry. Returns when (monotonic) it ended. */
-  private endTry(t: UpstreamTry, status: number, failure: LocalFailure | undefined, neutral = false): number | undefined {
+  /**
+   * Ends a try: balancer, outlier detection, telemetry. Returns when (monotonic) it ended.
+   * `counted`: an answer or an instance failure, seen by all three. `neutral` (a hedge lost, the
+   * client left while waiting): the balancer sees its latency, the rest nothing. `unobserved`
+   * (the client's fault, or the proxy's): the balancer only sees it end.
+   */
+  private endTry(t: UpstreamTry, status: number, failure: LocalFailure | undefined, effect: 'counted' | 'neutral' | 'unobserved' = 'counted'): number | undefined {
     if (t.ended) return undefined;
     t.ended = true;
     const i = this.active.indexOf(t);
@@ -389,9 +415,11 @@ export class ProxiedRequest {
     const now = this.ctx.clock.now();
     const endMono = this.ctx.clock.monotonic();
     const latency = endMono - t.startMono;
-    const ok = failure === undefined && status < 500;
-    this.balancer.onEnd(inst.id, latency, ok || neutral, now);
-    if (neutral) return endMono;
+    if (effect !== 'counted') {
+      this.balancer.onEnd(inst.id, effect === 'neutral' ? latency : Number.NaN, true, now);
+      return endMono;
+    }
+    this.balancer.onEnd(inst.id, latency, failure === undefined && status < 500, now);
     const events = this.svc.detector.record(inst.id, failure === undefined ? { status } : { localFailure: failure }, now);
     if (events.length > 0) this.ctx.onOutlierEvents(this.svc, events);
     let outcome: OutcomeClass;
@@ -403,12 +431,12 @@ export class ProxiedRequest {
     return endMono;
   }
 
-  /** Aborts every try but `keep` (hedge losers, or all when the client left); neutral for the balancer. */
-  private cancelAll(keep: UpstreamTry | undefined): void {
+  /** Aborts every try but `keep` (hedge losers, or all when the client left); neutral for the instance. */
+  private cancelAll(keep: UpstreamTry | undefined, effect: 'neutral' | 'unobserved' = 'neutral'): void {
     for (const t of [...this.active]) {
       if (t === keep) continue;
       t.cancelled = true;
-      this.endTry(t, 499, undefined, true);
+      this.endTry(t, 499, undefined, effect);
       t.abort?.(Object.assign(new Error('cancelled'), { code: 'UND_ERR_ABORTED' }));
     }
   }
@@ -482,7 +510,7 @@ export class ProxiedRequest {
     if (this.retryHeld) svc.budget.release();
     this.res.removeListener('close', this.onClientClose);
     const seconds = (endMono - this.startMono) / 1000;
-    const servedBy = this.winner?.inst ?? this.lastTried;
+    const servedBy = this.unsent ? undefined : (this.winner?.inst ?? this.lastTried);
     this.ctx.metrics.countRequest(svc, servedBy, status, seconds);
     if (this.ctx.accessLog) {
       this.ctx.logger.info(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders, transferCodingProblem, upstreamRequestHeaders } from './headers.js';
 import { clientAddress, createTrustPolicy, forwardedValues } from './forwarded.js';
 import { buildRouteTable } from './route-table.js';
 
@@ -96,5 +96,27 @@ describe('route table', () => {
   ];
   it.each(cases)('host %s path %s -> %s', (host, url, expected) => {
     expect(table.match(host, url)).toBe(expected);
+  });
+});
+
+describe('transfer codings (RFC 9112 §6.1)', () => {
+  const cases: Array<[string, ReturnType<typeof transferCodingProblem>]> = [
+    ['chunked', undefined],
+    ['Chunked', undefined],
+    ['CHUNKED', undefined],
+    [' chunked ', undefined],
+    ['gzip, chunked', 'not-implemented'],
+    ['deflate,chunked', 'not-implemented'],
+    ['identity, chunked', 'not-implemented'],
+    ['x-custom, chunked', 'not-implemented'],
+    ['chunked, chunked', 'malformed'],
+    ['gzip, chunked, chunked', 'malformed'],
+    ['chunked, gzip', 'malformed'],
+    ['xchunked', 'malformed'],
+    ['gzip', 'malformed'],
+    ['', 'malformed'],
+  ];
+  it.each(cases)('%j -> %s', (value, expected) => {
+    expect(transferCodingProblem(value)).toBe(expected);
   });
 });

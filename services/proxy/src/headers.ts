@@ -109,3 +109,18 @@ export function rawHeader(raw: readonly string[], lowerName: string): string | u
   }
   return undefined;
 }
+
+/**
+ * What is wrong with a request's Transfer-Encoding (node joins repeated fields with ", "), or
+ * undefined when it is a lone `chunked`. The body is re-framed upstream, so a coding other than
+ * chunked would be dropped silently: RFC 9112 §6.1 says answer 501 to a coding the proxy does
+ * not implement. Framing that does not end in chunked, or chunked applied twice, is malformed
+ * (400; node's strict parser refuses most of it first).
+ */
+export function transferCodingProblem(value: string): 'not-implemented' | 'malformed' | undefined {
+  if (value.length === 7 && value.toLowerCase() === 'chunked') return undefined;
+  const codings = value.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
+  const chunked = codings.filter((c) => c === 'chunked').length;
+  if (codings.at(-1) !== 'chunked' || chunked > 1) return 'malformed';
+  return chunked === codings.length ? undefined : 'not-implemented';
+}

@@ -1,5 +1,5 @@
 /**
- * Last-known-good state on disk (ARCHITECTURE rule 2): the applied config of every service and
+ * Last-known-good state on disk (rule 2, docs/architecture.md): the applied config of every service and
  * the latest routing decisions, written atomically (temp file + rename, so a crash leaves
  * either the old or the new file, never half of one) after every change, and read at boot.
  * Writes are serialized and coalesced: a burst of changes costs one write.

@@ -26,4 +26,35 @@ describe('telemetry windows', () => {
     const empty = drainWindow(w, ctx);
     expect(empty).toMatchObject({ requests: 0, latencySketch: null, metrics: { p95Latency: null, errorRate: 0, rps: 0 } });
   });
+
+  it('keeps the shape of a window past 64 Ki samples (131,072 requests, second half at 1,000 ms)', () => {
+    const w = createInstanceWindow();
+    for (let i = 0; i < 65_536; i++) recordOutcome(w, 'ok', 1);
+    for (let i = 0; i < 65_536; i++) recordOutcome(w, 'ok', 1000);
+    const e = drainWindow(w, ctx);
+    expect(e.requests).toBe(131_072);
+    expect(e.metrics.p95Latency).toBeGreaterThan(1000 * 0.99);
+    expect(e.metrics.p95Latency).toBeLessThan(1000 * 1.01);
+    const sketch = DDSketch.fromProto(e.latencySketch!);
+    expect(sketch.count).toBe(131_072);
+    expect(sketch.getValueAtQuantile(0.25)).toBeLessThan(1.01);
+  });
+
+  it('keeps every sample of a very busy window and starts the next one clean', () => {
+    const w = createInstanceWindow();
+    // 300,000 answers: 1 % slow ones spread through the window, one failure class mixed in.
+    for (let i = 0; i < 300_000; i++) recordOutcome(w, i % 100 === 99 ? '5xx' : 'ok', i % 100 === 99 ? 500 : 2);
+    for (let i = 0; i < 1000; i++) recordOutcome(w, 'timeout', 1);
+    const busy = drainWindow(w, ctx);
+    expect(busy.requests).toBe(301_000);
+    const sketch = DDSketch.fromProto(busy.latencySketch!);
+    expect(sketch.count).toBe(300_000);
+    expect(sketch.getValueAtQuantile(0.985)).toBeLessThan(2 * 1.01);
+    expect(sketch.getValueAtQuantile(0.995)).toBeGreaterThan(500 * 0.99);
+    for (let i = 0; i < 10; i++) recordOutcome(w, 'ok', 7);
+    const next = drainWindow(w, ctx);
+    expect(DDSketch.fromProto(next.latencySketch!).count).toBe(10);
+    expect(next.metrics.p95Latency).toBeGreaterThan(7 * 0.99);
+    expect(next.metrics.p95Latency).toBeLessThan(7 * 1.01);
+  });
 });

@@ -2,7 +2,9 @@
  * Per-instance telemetry windows (default 1 s) -> service-metrics. The request path only bumps
  * counters and appends the latency to a typed array (no allocation, no sketch work); the window
  * timer builds the DDSketch (relative accuracy 0.01, serialized with toProto(), the format the
- * health-scorer merges) and publishes through the bus's non-blocking telemetry queue.
+ * health-scorer merges) and publishes through the bus's non-blocking telemetry queue. A window
+ * busier than the array (64 Ki answers) spills the array into its sketch and starts it again,
+ * so every latency counts, memory stays bounded, and the sketch work is the same in total.
  */
 import { DDSketch } from '@datadog/sketches-js';
 import type { ServiceMetrics } from '@slb/core';
@@ -20,10 +22,15 @@ export interface InstanceWindow {
   resets: number;
   latencies: Float64Array;
   latencyCount: number;
+  /** Latencies spilled from a full array during this window (busy windows only). */
+  spilled: DDSketch | undefined;
 }
 
+/** The most latencies a window buffers before it spills them into its sketch. */
+export const MAX_BUFFERED_LATENCIES = 65_536;
+
 export function createInstanceWindow(): InstanceWindow {
-  return { requests: 0, status4xx: 0, status5xx: 0, connectFailures: 0, timeouts: 0, resets: 0, latencies: new Float64Array(256), latencyCount: 0 };
+  return { requests: 0, status4xx: 0, status5xx: 0, connectFailures: 0, timeouts: 0, resets: 0, latencies: new Float64Array(256), latencyCount: 0, spilled: undefined };
 }
 
 /** Hot path: one completed try (an upstream answer or a local failure). */
@@ -49,17 +56,21 @@ export function recordOutcome(w: InstanceWindow, outcome: OutcomeClass, latencyM
       return;
   }
   if (w.latencyCount === w.latencies.length) {
-    // Bounded: past 64 Ki samples per window keep every other one (the sketch only needs the shape).
-    if (w.latencies.length >= 65_536) {
-      if ((w.requests & 1) === 0) return;
-      w.latencies[w.latencyCount - 1] = latencyMs;
-      return;
+    if (w.latencies.length >= MAX_BUFFERED_LATENCIES) spill(w);
+    else {
+      const grown = new Float64Array(w.latencies.length * 2);
+      grown.set(w.latencies);
+      w.latencies = grown;
     }
-    const grown = new Float64Array(w.latencies.length * 2);
-    grown.set(w.latencies);
-    w.latencies = grown;
   }
   w.latencies[w.latencyCount++] = latencyMs;
+}
+
+/** Moves the buffered latencies into the window's sketch (once per 64 Ki answers of a busy window). */
+function spill(w: InstanceWindow): void {
+  const sketch = (w.spilled ??= new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY }));
+  for (let i = 0; i < w.latencyCount; i++) sketch.accept(w.latencies[i]!);
+  w.latencyCount = 0;
 }
 
 export interface WindowContext {
@@ -78,8 +89,8 @@ export function drainWindow(w: InstanceWindow, ctx: WindowContext): ServiceMetri
   const seconds = Math.max(0.001, (ctx.windowEndMs - ctx.windowStartMs) / 1000);
   let sketchBytes: Buffer | null = null;
   let p95: number | null = null;
-  if (w.latencyCount > 0) {
-    const sketch = new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY });
+  if (w.latencyCount > 0 || w.spilled !== undefined) {
+    const sketch = w.spilled ?? new DDSketch({ relativeAccuracy: SKETCH_RELATIVE_ACCURACY });
     for (let i = 0; i < w.latencyCount; i++) sketch.accept(w.latencies[i]!);
     p95 = sketch.getValueAtQuantile(0.95);
     sketchBytes = Buffer.from(sketch.toProto());
@@ -106,6 +117,12 @@ export function drainWindow(w: InstanceWindow, ctx: WindowContext): ServiceMetri
     latencySketch: sketchBytes,
     tags: ctx.tags,
   };
+  resetWindow(w);
+  return event;
+}
+
+/** Starts the window again (also used without a bus, where nothing is published). */
+export function resetWindow(w: InstanceWindow): void {
   w.requests = 0;
   w.status4xx = 0;
   w.status5xx = 0;
@@ -113,5 +130,5 @@ export function drainWindow(w: InstanceWindow, ctx: WindowContext): ServiceMetri
   w.timeouts = 0;
   w.resets = 0;
   w.latencyCount = 0;
-  return event;
+  w.spilled = undefined;
 }

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   SLB_PROXY_UPSTREAM_RESET: { retriable: true, httpStatus: 502, summary: 'The upstream closed or reset the connection before a complete response.' },
   SLB_PROXY_CIRCUIT_OPEN: { retriable: true, httpStatus: 503, summary: "Every candidate instance is at its circuit-breaker limit (max requests / pending / connections)." },
   SLB_PROXY_BAD_REQUEST: { retriable: false, httpStatus: 400, summary: 'The request is malformed (framing, headers) and was not forwarded.' },
+  SLB_PROXY_NOT_IMPLEMENTED: { retriable: false, httpStatus: 501, summary: 'The request needs something the proxy does not implement (a transfer coding other than chunked) and was not forwarded.' },
   SLB_PROXY_BODY_TOO_LARGE: { retriable: false, httpStatus: 413, summary: 'The request body exceeds the configured limit.' },
   SLB_PROXY_URL_TOO_LONG: { retriable: false, httpStatus: 414, summary: 'The request target exceeds the configured limit.' },
   SLB_PROXY_HEADERS_TOO_LARGE: { retriable: false, httpStatus: 431, summary: 'The request has too many header fields or they are too large.' },

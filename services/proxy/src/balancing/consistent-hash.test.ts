@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { boundedCapacity } from './consistent-hash.js';
 import { createBalancer } from './create-balancer.js';
 import { HashRing } from './hash-ring.js';
-import { seededRandom } from '@slb/core';
+import { seededRandom } from '@slb/core/random';
 import type { Balancer, Endpoint } from './types.js';
 
 const ep = (id: string, weight = 1): Endpoint => ({ id, address: `${id}:80`, weight });

@@ -123,8 +123,8 @@ class PolicyBalancer implements Balancer {
       return;
     }
     // Failures count with their latency: a timeout is a peak, a fast 5xx is caught by outlier
-    // detection rather than by making failing fast attractive here.
-    s.ewma.observe(latencyMs, nowMs);
+    // detection rather than by making failing fast attractive here. NaN: nothing to observe.
+    if (!Number.isNaN(latencyMs)) s.ewma.observe(latencyMs, nowMs);
   }
 
   setEndpoints(endpoints: readonly Endpoint[], nowMs: number): void {

@@ -14,5 +14,5 @@ export {
   type ResolvedPolicyConfig,
 } from './options.js';
 export { slowStartFactor } from './slow-start.js';
-export { seededRandom } from '@slb/core';
+export { seededRandom } from '@slb/core/random';
 export { murmur3 } from './murmur3.js';

@@ -3,7 +3,7 @@ import { isSlbError } from '@slb/core/errors';
 import { createBalancer } from './create-balancer.js';
 import { murmur3 } from './murmur3.js';
 import { DEFAULT_PANIC_THRESHOLD_PERCENT, resolvePolicyConfig } from './options.js';
-import { seededRandom } from '@slb/core';
+import { seededRandom } from '@slb/core/random';
 import type { PolicyConfig } from './types.js';
 
 describe('policy options', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from './create-balancer.js';
-import { seededRandom } from '@slb/core';
+import { seededRandom } from '@slb/core/random';
 import type { Balancer, Endpoint, PolicyConfig, RoutingDecisionInput } from './types.js';
 
 const eps = (...ids: string[]): Endpoint[] => ids.map((id) => ({ id, address: `${id}:80`, weight: 1 }));

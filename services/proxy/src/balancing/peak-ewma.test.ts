@@ -3,7 +3,7 @@ import { createBalancer } from './create-balancer.js';
 import { EndpointState } from './endpoint-state.js';
 import { NO_DATA_PENALTY, peakEwmaLoad } from './peak-ewma-picker.js';
 import { PeakEwma } from './peak-ewma.js';
-import { seededRandom } from '@slb/core';
+import { seededRandom } from '@slb/core/random';
 import type { Endpoint } from './types.js';
 
 describe('peak-sensitive EWMA', () => {
@@ -116,5 +116,16 @@ describe('peak-EWMA balancing', () => {
     b.onStart('a', 0);
     b.onEnd('a', 80, true, 0);
     expect(b.snapshot(0).endpoints[0]?.latencyEwmaMs).toBe(80);
+  });
+
+  it('a try that ends without a latency (NaN: never sent, or the client left) only ends its in-flight', () => {
+    const b = createBalancer({ kind: 'peak-ewma' }, { random: seededRandom(4) });
+    b.setEndpoints([{ id: 'a', address: 'a', weight: 1 }], 0);
+    b.onStart('a', 0);
+    b.onEnd('a', 80, true, 0);
+    b.onStart('a', 0);
+    expect(b.snapshot(0).endpoints[0]?.inFlight).toBe(1);
+    b.onEnd('a', Number.NaN, true, 0);
+    expect(b.snapshot(0).endpoints[0]).toMatchObject({ inFlight: 0, latencyEwmaMs: 80 });
   });
 });

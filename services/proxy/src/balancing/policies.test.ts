@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from './create-balancer.js';
 import { sampleDistinct } from './picker.js';
-import { seededRandom } from '@slb/core';
+import { seededRandom } from '@slb/core/random';
 import type { Balancer, Endpoint, PolicyConfig } from './types.js';
 
 const eps = (spec: Record<string, number>): Endpoint[] =>

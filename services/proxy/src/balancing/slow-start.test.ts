@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from './create-balancer.js';
-import { seededRandom } from '@slb/core';
+import { seededRandom } from '@slb/core/random';
 import { slowStartFactor } from './slow-start.js';
 import type { Balancer, Endpoint, PolicyConfig } from './types.js';
 

@@ -58,7 +58,11 @@ export interface Balancer {
   pick(ctx: PickContext, nowMs: number): Endpoint | undefined;
   /** The request was dispatched to `id`. */
   onStart(id: string, nowMs: number): void;
-  /** The request to `id` finished (ok = a usable response; false = error, timeout, 5xx). */
+  /**
+   * The request to `id` finished (ok = a usable response; false = error, timeout, 5xx).
+   * `latencyMs` NaN: the try says nothing about the instance's latency (it was never sent, or
+   * the client's upload broke off); only the in-flight count changes.
+   */
   onEnd(id: string, latencyMs: number, ok: boolean, nowMs: number): void;
   /** Live change of the instance list; instances new after the first call enter slow start. */
   setEndpoints(endpoints: readonly Endpoint[], nowMs: number): void;

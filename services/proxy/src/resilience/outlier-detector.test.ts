@@ -55,6 +55,29 @@ describe('consecutive failures eject inline', () => {
   });
 });
 
+describe("a client's fault never counts against an instance", () => {
+  const C499: RequestOutcome = { status: 499 };
+  const cases: { name: string; outcomes: RequestOutcome[]; ejected: boolean; requests: number; failures: number }[] = [
+    { name: '4xx of every kind are successes', outcomes: [400, 401, 403, 404, 408, 413, 429, 431].flatMap((status) => Array(20).fill({ status })), ejected: false, requests: 160, failures: 0 },
+    { name: 'client aborts (499) are not counted at all', outcomes: Array(100).fill(C499), ejected: false, requests: 0, failures: 0 },
+    { name: 'a 499 neither breaks nor extends a gateway streak', outcomes: [E503, E503, C499, E503, C499, E503, E503], ejected: true, requests: 5, failures: 5 },
+    { name: 'a 4xx breaks a streak like any answer', outcomes: [E503, E503, E503, E503, { status: 400 }, E503, E503, E503, E503], ejected: false, requests: 9, failures: 8 },
+  ];
+  it.each(cases)('$name', ({ outcomes, ejected, requests, failures }) => {
+    const d = detector();
+    const ej = ejections(feed(d, 'h0', outcomes));
+    expect(ej.length > 0).toBe(ejected);
+    expect(d.snapshot().find((h) => h.id === 'h0')).toMatchObject({ intervalRequests: requests, intervalFailures: failures });
+  });
+
+  it('an instance answering only 4xx is no outlier for success rate or failure percentage', () => {
+    const d = detector({ successRateMinimumHosts: 3, successRateRequestVolume: 10, failurePercentageMinimumHosts: 3, failurePercentageRequestVolume: 10, intervalMs: 1_000 }, 5);
+    for (const id of hosts(5)) feed(d, id, Array(50).fill(id === 'h0' ? { status: 404 } : OK));
+    feed(d, 'h0', Array(50).fill({ status: 499 }));
+    expect(ejections(d.tick(1_000))).toEqual([]);
+  });
+});
+
 describe('ejection time and return', () => {
   it('returns the instance when its time is up, and ejects it longer each time (capped)', () => {
     const d = detector({ baseEjectionTimeMs: 30_000, maxEjectionTimeMs: 70_000, intervalMs: 1_000_000 });

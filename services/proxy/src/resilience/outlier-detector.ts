@@ -3,7 +3,8 @@ import { ConfigCheck, isCount, isNonNegative, isPercent, isPositive } from './co
 /**
  * Passive outlier detection with Envoy's semantics (config.cluster.v3.OutlierDetection):
  * - consecutive 5xx (responses >= 500 and local failures) and consecutive gateway failures
- *   (502, 503, 504 and local failures: refused, reset, timeout) eject inline;
+ *   (502, 503, 504 and local failures: refused, reset, timeout) eject inline; a 4xx is the
+ *   client's and counts as a success (as in Envoy), a 499 (the client left) not at all;
  * - success rate (mean − factor × stdev across instances) and failure percentage are judged
  *   once per interval, only over instances with enough requests and only when enough
  *   instances qualify;
@@ -141,6 +142,8 @@ export interface OutlierHostSnapshot {
   readonly intervalFailures: number;
 }
 
+/** nginx's status for a request whose client closed the connection first. */
+const CLIENT_CLOSED = 499;
 const isGatewayStatus = (status: number): boolean => status === 502 || status === 503 || status === 504;
 
 export class OutlierDetector {
@@ -186,6 +189,8 @@ export class OutlierDetector {
     const h = this.hosts.get(id);
     if (h === undefined) return events;
     const local = 'localFailure' in outcome;
+    // The client closed before the answer: says nothing about the instance either way.
+    if (!local && outcome.status === CLIENT_CLOSED) return events;
     const is5xx = local || outcome.status >= 500;
     const isGateway = local || isGatewayStatus(outcome.status);
     h.requests++;
