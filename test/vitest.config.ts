@@ -10,7 +10,10 @@ export default defineConfig({
     // Tests run the TypeScript sources of the workspace packages, not their dist/ builds.
     alias: [
       // Pure modules import only the error registry, not the Kafka-laden core index.
-      { find: /^@slb\/core\/errors$/, replacement: fileURLToPath(new URL('../services/core/src/errors/index.ts', import.meta.url)) },
+      ...Object.entries({ errors: 'errors/index.ts', retry: 'retry/index.ts', clock: 'clock/index.ts', random: 'random/index.ts', keys: 'topics/keys.ts' }).map(([sub, file]) => ({
+        find: new RegExp(`^@slb/core/${sub}$`),
+        replacement: fileURLToPath(new URL(`../services/core/src/${file}`, import.meta.url)),
+      })),
       ...Object.entries({
       '@slb/core': pkg('core'),
       '@slb/proxy': pkg('proxy'),
