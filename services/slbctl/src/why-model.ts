@@ -1,6 +1,6 @@
 /**
  * "Why does this instance have the weight it has?" (pure): the routing decision that set it
- * and the evidence recorded with it (ARCHITECTURE rule 6), the health score behind that with
+ * and the evidence recorded with it (rule 6, docs/architecture.md), the health score behind that with
  * its components, and the alerts and audit records about the instance.
  */
 import { SlbError, type Alert, type AuditLog, type ConfigUpdate, type HealthScore, type InstanceConfig, type InstanceDecision, type RoutingDecision } from '@slb/core';

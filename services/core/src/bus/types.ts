@@ -70,7 +70,7 @@ export interface EventBus {
    * Telemetry publish (service-metrics, health-status; also metrics-aggregated and health-scores
    * when their publisher accepts drops): never blocks and never throws for
    * broker trouble. Goes into a bounded queue flushed in batches; when the queue is full the
-   * oldest message is dropped and counted (ARCHITECTURE rule 1).
+   * oldest message is dropped and counted (rule 1, docs/architecture.md).
    */
   publishTelemetry<T extends TopicName>(topic: T, key: string, value: EventOf<T>): TelemetryPublishResult;
 

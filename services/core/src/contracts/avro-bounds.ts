@@ -2,7 +2,7 @@
  * A bounds-checked dry run over Avro binary before avsc decodes it. avsc trusts the block
  * counts in the bytes: garbage that starts with a valid header and claims an array of 2^40
  * items makes it loop and allocate until the process dies. One poison message must never
- * kill a consumer (ARCHITECTURE rule 3), so every length and count is checked against the
+ * kill a consumer (rule 3, docs/architecture.md), so every length and count is checked against the
  * bytes that remain, in one linear pass, without building values.
  */
 import type avro from 'avsc';

@@ -1,7 +1,7 @@
 /**
  * What the Avro schema cannot say: ranges, non-empty ids, cross-field consistency. Applied by
  * validateEvent after the structural check, on every topic, so "valid Avro, nonsense event"
- * is rejected like any other invalid input (ARCHITECTURE rule 3).
+ * is rejected like any other invalid input (rule 3, docs/architecture.md).
  */
 import type { ValidationIssue } from './codec.js';
 

@@ -1,6 +1,6 @@
 /**
  * The bounded telemetry queue: push never blocks and never fails; when full, the oldest entry is
- * evicted (ARCHITECTURE rule 1: drop old telemetry, never delay a request). Reports when the
+ * evicted (rule 1 of docs/architecture.md: drop old telemetry, never delay a request). Reports when the
  * fill ratio enters seed 001's backpressure levels. Pure: no timers, no I/O.
  */
 export type BackpressureLevel = 'normal' | 'warning' | 'critical' | 'emergency';
