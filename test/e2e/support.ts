@@ -153,6 +153,8 @@ export const E2E_POLICY: Partial<DecisionPolicy> = {
   refreshAfterMs: 2_000,
   decisionTtlMs: 20_000,
   maxEjectionPercent: 50,
+  // The e2e scorer judges latency from 5 samples (its windows are a tenth of the default).
+  minSignalRequests: 5,
 };
 
 export function startController(ns: KafkaNamespace, groupId: string, member: string, policy: Partial<DecisionPolicy> = E2E_POLICY): { controller: Controller; bus: KafkaBus } {

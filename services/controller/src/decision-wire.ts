@@ -29,9 +29,6 @@ export interface RecordPosition {
   readonly offset: string;
 }
 
-/** Requests a window needs before its score says anything about traffic (the scorer's default minPeerRequests). */
-export const MIN_SIGNAL_REQUESTS = 5;
-
 /** A health-scores event as the decision stage takes it, with its own offset first in `sources`. */
 export function scoreInputOf(score: HealthScore, at: RecordPosition): InstanceScoreInput {
   return {
@@ -42,9 +39,9 @@ export function scoreInputOf(score: HealthScore, at: RecordPosition): InstanceSc
     components: { components: score.components, inputs: score.inputs },
     reasons: score.components.filter((c) => c.detail !== '').map((c) => `${c.name} ${c.value.toFixed(3)}: ${c.detail}`),
     sources: [at, ...score.sources.map((s) => ({ topic: s.topic, partition: s.partition, offset: String(s.offset) }))],
-    // The scorer needs MIN_SIGNAL_REQUESTS in a window before latency says anything (its
-    // minPeerRequests); below that the score is checks and neutral defaults, not evidence.
-    hasTrafficSignal: score.inputs.requests >= MIN_SIGNAL_REQUESTS,
+    // Below the policy's minSignalRequests the score is checks and neutral defaults, not
+    // evidence (decide() holds it no better than the last real one).
+    requests: score.inputs.requests,
   };
 }
 

@@ -103,6 +103,29 @@ describe('alert state machine', () => {
     expect(state.pending?.get('ERROR_RATE_HIGH/svc/-')?.sinceMs).toBe(T0 + 10_000);
   });
 
+  it('one page when no instance is healthy: the symptoms are inhibited while it fires, and page after it resolved if still there', () => {
+    const sig = (type: AlertType, active: boolean, serviceId = 'svc', subject: string | null = null): AlertSignal => ({ type, serviceId, subject, active, summary: type });
+    const allFailing = { signals: [sig('INSTANCE_EJECTED', true, 'svc', 'i1'), sig('SERVICE_DEGRADED', true), sig('NO_HEALTHY_INSTANCES', true), sig('SERVICE_DEGRADED', true, 'other')] };
+    const { events } = run(
+      [
+        [0, allFailing],
+        [5_000, { signals: [sig('ERROR_RATE_HIGH', true)] }],
+        [15_000, { signals: [sig('ERROR_RATE_HIGH', true)] }],
+        [20_000, { signals: [sig('NO_HEALTHY_INSTANCES', false), sig('SERVICE_DEGRADED', true)] }],
+        [20_000 + HOLD, { signals: [sig('SERVICE_DEGRADED', true)] }],
+      ],
+      DEFAULT_ALERT_POLICY,
+    );
+    expect(events.map((e) => `${e.status} ${e.type} ${e.serviceId}@${e.atMs - T0}`)).toEqual([
+      'firing NO_HEALTHY_INSTANCES svc@0',
+      // another service is not inhibited
+      'firing SERVICE_DEGRADED other@0',
+      // the inhibitor is clearing (no longer a source), so the symptom still there fires as it resolves
+      `firing SERVICE_DEGRADED svc@${20_000 + HOLD}`,
+      `resolved NO_HEALTHY_INSTANCES svc@${20_000 + HOLD}`,
+    ]);
+  });
+
   it('keeps subjects apart: one alert per instance', () => {
     const { events } = run([
       [0, { signals: [signal('INSTANCE_EJECTED', true, 'i1'), signal('INSTANCE_EJECTED', true, 'i2')] }],
@@ -158,7 +181,9 @@ describe('alert conditions', () => {
     for (let k = 11; k <= 80; k += 1) feed(k, {}); // recovery
     const fired = events.filter((e) => e.status === 'firing').map((e) => e.dedupKey);
     const resolved = events.filter((e) => e.status === 'resolved').map((e) => e.dedupKey);
-    expect(fired.sort()).toEqual(['INSTANCE_EJECTED/svc/a', 'INSTANCE_EJECTED/svc/b', 'NO_HEALTHY_INSTANCES/svc/-', 'SERVICE_DEGRADED/svc/-']);
+    // Everything down is one page (NO_HEALTHY_INSTANCES): b's ejection and SERVICE_DEGRADED are
+    // inhibited while it fires, and are gone by the time it resolves.
+    expect(fired.sort()).toEqual(['INSTANCE_EJECTED/svc/a', 'NO_HEALTHY_INSTANCES/svc/-']);
     expect(resolved.sort()).toEqual(fired.sort());
     expect(events.find((e) => e.type === 'INSTANCE_EJECTED')?.evidence).toMatchObject({ instance: { instanceId: 'a', score: 0.05 } });
   });

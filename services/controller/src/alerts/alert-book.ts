@@ -8,6 +8,11 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = Object.freeze({
   // at least three windows in a row. Ejections, rejected configs and the rest are facts, not
   // figures near a threshold, and fire at once.
   fireAfterMsByType: Object.freeze({ ERROR_RATE_HIGH: 10_000, LATENCY_SLO_BREACH: 10_000 }),
+  // With no healthy instance, the symptoms (ejections, degraded, errors, latency) are that one
+  // incident: they page only if still there once it resolved.
+  inhibitedBy: Object.freeze(
+    Object.fromEntries((['INSTANCE_EJECTED', 'SERVICE_DEGRADED', 'ERROR_RATE_HIGH', 'LATENCY_SLO_BREACH'] as const).map((t) => [t, Object.freeze(['NO_HEALTHY_INSTANCES'] as const)])),
+  ),
   severityByType: Object.freeze({
     INSTANCE_EJECTED: 'warning',
     SERVICE_DEGRADED: 'warning',
@@ -41,6 +46,7 @@ export interface AlertUpdate {
  *   PENDING  --active, held fireAfterMs--> FIRING
  *   PENDING  --clear---> (absent)          nothing: it never fired
  *   (absent) --active--> FIRING            emits one `firing` event (types without fireAfterMs)
+ *   (absent) --active, inhibited--> (absent) nothing while an inhibitor fires for the service
  *   FIRING   --active--> FIRING            nothing (evidence refreshed, clear timer reset)
  *   FIRING   --clear---> FIRING, clearing  nothing yet
  *   clearing for resolveHoldMs -> (absent) emits one `resolved` event
@@ -62,6 +68,7 @@ export function updateAlerts(
   const activeKeys = new Set<string>();
   let pending: Map<string, PendingAlert> | null = null;
   const pendingNow = (): Map<string, PendingAlert> => (pending ??= new Map(state.pending ?? []));
+  const inhibited = inhibitionOf(state, update, policy);
 
   for (const s of update.signals) {
     const key = dedupKey(s.type, s.serviceId, s.subject);
@@ -69,6 +76,10 @@ export function updateAlerts(
     if (s.active) {
       activeKeys.add(key);
       if (held === undefined) {
+        if (inhibited(s)) {
+          if ((pending ?? state.pending)?.has(key) === true) pendingNow().delete(key);
+          continue;
+        }
         const forMs = policy.fireAfterMsByType?.[s.type] ?? 0;
         if (forMs > 0) {
           const since = (pending ?? state.pending)?.get(key)?.sinceMs;
@@ -122,6 +133,16 @@ export function updateAlerts(
 
   const unchanged = firing === null && pending === null && sequence === state.sequence;
   return { state: unchanged ? state : { firing: read(), pending: pending ?? state.pending ?? new Map(), sequence }, events };
+}
+
+/** Whether a signal's alert is inhibited by a firing (or now firing) alert of its service. */
+function inhibitionOf(state: AlertBookState, update: AlertUpdate, policy: AlertPolicy): (s: AlertSignal) => boolean {
+  const rules = policy.inhibitedBy;
+  if (rules === undefined) return () => false;
+  const sources = new Set<string>();
+  for (const a of state.firing.values()) if (a.clearSinceMs === null) sources.add(`${a.type}/${a.serviceId}`);
+  for (const s of update.signals) if (s.active) sources.add(`${s.type}/${s.serviceId}`);
+  return (s) => (rules[s.type] ?? []).some((t) => sources.has(`${t}/${s.serviceId}`));
 }
 
 function eventOf(a: FiringAlert, status: 'firing' | 'resolved', nowMs: number, sequence: number): AlertEvent {

@@ -95,5 +95,11 @@ export interface AlertPolicy {
    * `for:`); absent: at once. A single window over a threshold (or a blip after a resolve) pages no one.
    */
   readonly fireAfterMsByType?: Partial<Readonly<Record<AlertType, number>>>;
+  /**
+   * Alertmanager's inhibition: an alert of a type listed here does not fire while an alert of one
+   * of its inhibitors fires (or fires in the same update) for the same service. One clear page
+   * per incident: when no instance is healthy, that is the alert, not one per symptom.
+   */
+  readonly inhibitedBy?: Partial<Readonly<Record<AlertType, readonly AlertType[]>>>;
   readonly severityByType: Readonly<Record<AlertType, AlertSeverity>>;
 }

@@ -51,6 +51,12 @@ export interface DecisionPolicy {
    * windows count as they are, so the instance is probed with more traffic.
    */
   readonly noSignalHoldMs: number;
+  /**
+   * A window with fewer requests than this carries no traffic signal: the scorer judges latency
+   * only from its minPeerRequests samples (20 by default), so below that a score is checks and
+   * neutral defaults. Keep the two equal.
+   */
+  readonly minSignalRequests: number;
 }
 
 export const DEFAULT_DECISION_POLICY: DecisionPolicy = Object.freeze({
@@ -75,6 +81,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = Object.freeze({
   decisionTtlMs: 30_000,
   refreshAfterMs: 10_000,
   noSignalHoldMs: 30_000,
+  minSignalRequests: 20,
 });
 
 /** Defaults, then checks everything at once (one error listing every problem). */
@@ -107,6 +114,7 @@ export function decisionPolicy(overrides: Partial<DecisionPolicy> = {}): Decisio
   if (!(p.decisionTtlMs > 0)) problems.push('decisionTtlMs must be > 0');
   if (!(p.refreshAfterMs > 0 && p.refreshAfterMs < p.decisionTtlMs)) problems.push('refreshAfterMs must be in (0, decisionTtlMs)');
   if (!(p.noSignalHoldMs >= 0)) problems.push('noSignalHoldMs must be >= 0');
+  if (!(Number.isInteger(p.minSignalRequests) && p.minSignalRequests >= 0)) problems.push('minSignalRequests must be an integer >= 0');
   if (problems.length > 0) {
     throw new SlbError('SLB_POLICY_INVALID', `invalid decision policy: ${problems.join('; ')}`, { details: { problems } });
   }

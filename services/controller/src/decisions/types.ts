@@ -27,6 +27,11 @@ export interface InstanceScoreInput {
    * of health checks and neutral defaults). Undefined counts as a signal.
    */
   readonly hasTrafficSignal?: boolean;
+  /**
+   * Requests in the window, when known: fewer than the policy's minSignalRequests is no traffic
+   * signal either.
+   */
+  readonly requests?: number;
 }
 
 export interface DecisionInputs {
