@@ -16,6 +16,7 @@ export const PURE_FOLDERS = [
   'services/controller/src/decisions',
   'services/controller/src/alerts',
   'services/controller/src/ownership',
+  'services/core/src/fleet',
 ];
 
 /** What a pure module may import from core: the subpaths that load nothing with I/O. */

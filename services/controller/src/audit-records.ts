@@ -3,7 +3,7 @@
  * entity), before/after (JSON text) and why (reason + evidence with the scores' source
  * offsets). Pure builders: ids and times come in as arguments.
  */
-import type { AuditLog, ConfigUpdate, Evidence } from '@slb/core';
+import { instanceEntityId, type AuditLog, type ConfigUpdate, type Evidence } from '@slb/core';
 import type { DecisionChange, RoutingDecision } from './decisions/index.js';
 import type { AlertEvent } from './alerts/index.js';
 import { wireEvidence } from './decision-wire.js';
@@ -28,10 +28,8 @@ const ACTION_BY_KIND: Readonly<Record<DecisionChange['kind'], string>> = {
   refresh: 'decision.refresh',
 };
 
-/** The audit entity id of an instance: `serviceId/instanceId` (also the record's key). */
-export function instanceEntityId(serviceId: string, instanceId: string): string {
-  return `${serviceId}/${instanceId}`;
-}
+/** The audit entity id of an instance: `serviceId/instanceId` (also the record's key); core's, shared by every reader. */
+export { instanceEntityId };
 
 /** before/after of one change as JSON text, with the field the change is about. */
 function beforeAfter(c: DecisionChange): { before: Record<string, unknown> | null; after: Record<string, unknown> | null } {

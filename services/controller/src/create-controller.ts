@@ -7,7 +7,7 @@
  */
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { GLOBAL_SERVICE_ID, monotonicMs, retry, signConfigUpdate, SlbError, type ConfigUpdate, type Delivered, type LatestView, type RetryPolicy, type RoutingDecision as WireDecision, type Subscription } from '@slb/core';
+import { GLOBAL_SERVICE_ID, monotonicMs, PROXY_GONE_AFTER_MS, retry, signConfigUpdate, SlbError, type ConfigUpdate, type Delivered, type LatestView, type RetryPolicy, type RoutingDecision as WireDecision, type Subscription } from '@slb/core';
 import { consumerLagSignal, DEFAULT_ALERT_POLICY, DEFAULT_DECISION_ALERT_THRESHOLDS, DEFAULT_METRIC_ALERT_THRESHOLDS } from './alerts/index.js';
 import { operatorAuditRecord } from './audit-records.js';
 import { assessConfigUpdate } from './config-assessment.js';
@@ -63,7 +63,7 @@ export function createController(options: ControllerOptions): Controller {
       batchMs: options.batchMs ?? 200,
       ownershipTtlMs: options.ownershipTtlMs ?? 30_000,
       proxyStaleGraceMs: options.proxyStaleGraceMs ?? 15_000,
-      proxyGoneAfterMs: options.proxyGoneAfterMs ?? 300_000,
+      proxyGoneAfterMs: options.proxyGoneAfterMs ?? PROXY_GONE_AFTER_MS,
       decisionThresholds: { ...DEFAULT_DECISION_ALERT_THRESHOLDS, ...options.decisionAlertThresholds },
       metricThresholds: { ...DEFAULT_METRIC_ALERT_THRESHOLDS, ...options.metricThresholds },
       latencySloMs: options.latencySloMs ?? {},

@@ -2,10 +2,11 @@
  * PROXY_STALE for one service: which live proxies have not applied the version they should
  * have by now, for the service's decisions and its config. "Should have by now" is the newest
  * version published at least `graceMs` ago: a proxy always one fresh decision behind is
- * applying, not stale. Proxies whose config-status has not moved for `goneAfterMs` are taken
- * as gone (their compacted status outlives them) and are not judged. Pure.
+ * applying, not stale. Only live proxies are judged: whether a proxy is live or gone is core's
+ * fleet rule (`proxyLiveness`, the one slbctl and the console use), with `goneAfterMs` as its
+ * window. Pure.
  */
-import type { ConfigStatus } from '@slb/core';
+import { isProxyLive, type ConfigStatus } from '@slb/core';
 import { proxyStaleSignals, type AlertScope, type AlertSignal } from './alerts/index.js';
 
 export interface Published {
@@ -21,7 +22,8 @@ export interface StalenessInput {
   readonly config: Published | null;
   readonly statuses: Iterable<ConfigStatus>;
   readonly graceMs: number;
-  readonly goneAfterMs: number;
+  /** A proxy whose config-status is older than this is gone (default core's PROXY_GONE_AFTER_MS, 5 min). */
+  readonly goneAfterMs?: number;
   readonly nowMs: number;
 }
 
@@ -37,7 +39,7 @@ export function dueVersion(published: readonly Published[], graceMs: number, now
 export function staleProxySignals(input: StalenessInput): { signals: AlertSignal[]; scope: AlertScope } {
   const { serviceId, graceMs, nowMs } = input;
   // Proxies that serve the service: they have applied some config of it.
-  const live = [...input.statuses].filter((s) => s.appliedVersions[serviceId] !== undefined && nowMs - s.updatedAtMs <= input.goneAfterMs);
+  const live = [...input.statuses].filter((s) => s.appliedVersions[serviceId] !== undefined && isProxyLive(s.updatedAtMs, nowMs, input.goneAfterMs));
   const merged = new Map<string, AlertSignal>();
   const add = (signals: readonly AlertSignal[]): void => {
     for (const s of signals) {

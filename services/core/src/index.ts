@@ -10,3 +10,4 @@ export * from './concurrency/index.js';
 export * from './random/index.js';
 export * from './retry/index.js';
 export * from './clock/index.js';
+export * from './fleet/index.js';

@@ -3,7 +3,7 @@
  * its output, and a session opened for the topics it reads or writes (closed afterwards).
  */
 import type { Command } from 'commander';
-import { SlbError, type TopicName } from '@slb/core';
+import { PROXY_GONE_AFTER_MS, SlbError, type TopicName } from '@slb/core';
 import { parseDuration } from './duration.js';
 import { Output, type Io } from './io.js';
 import { Session } from './session.js';
@@ -34,6 +34,9 @@ export async function withSession<T>(inv: Invocation, topics: readonly TopicName
     await session.close();
   }
 }
+
+/** `--live-within`: a proxy is live while its last config-status is this recent (core's fleet rule, 5m). */
+export const DEFAULT_LIVE_WITHIN = `${PROXY_GONE_AFTER_MS / 60_000}m`;
 
 export function durationOption(value: unknown, flag: string): number {
   if (typeof value === 'number') return value;

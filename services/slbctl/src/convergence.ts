@@ -3,8 +3,9 @@
  * verdict out. A proxy is live when it reported within the liveness window before the push;
  * the push converged when every live proxy (and any proxy that reports after the push) has
  * applied the version or a newer one. A proxy that rejected exactly this version fails it.
+ * Live is core's fleet rule (`proxyLiveness`), judged at the push with the liveness window.
  */
-import type { ConfigStatus } from '@slb/core';
+import { isProxyLive, type ConfigStatus } from '@slb/core';
 
 export interface ConvergenceTarget {
   readonly serviceId: string;
@@ -34,7 +35,7 @@ export interface Verdict {
 }
 
 export function isLive(status: ConfigStatus, target: Pick<ConvergenceTarget, 'pushedAtMs' | 'liveWindowMs'>): boolean {
-  return status.updatedAtMs >= target.pushedAtMs - target.liveWindowMs;
+  return isProxyLive(status.updatedAtMs, target.pushedAtMs, target.liveWindowMs);
 }
 
 export function convergence(statuses: Iterable<ConfigStatus>, target: ConvergenceTarget): Verdict {

@@ -1,9 +1,11 @@
 /**
  * The fleet at a glance, assembled from the control topics (pure): each service's config
  * version and routing decision, each instance's configured and effective weight, state and
- * latest health score, and which proxy runs which config version.
+ * latest health score, and which proxy runs which config version. An instance's state, weight
+ * and reason, and whether a proxy is live, are read through core's fleet read model
+ * (`instanceRoute`, `proxyLiveness`), as the controller and the console read them.
  */
-import { GLOBAL_SERVICE_ID, type ConfigStatus, type ConfigUpdate, type HealthScore, type InstanceState, type RoutingDecision } from '@slb/core';
+import { GLOBAL_SERVICE_ID, instanceRoute, proxyLiveness, type ConfigStatus, type ConfigUpdate, type HealthScore, type InstanceState, type RoutingDecision } from '@slb/core';
 
 export interface InstanceStatus {
   readonly instanceId: string;
@@ -53,7 +55,8 @@ export interface StatusInput {
   readonly scores: readonly HealthScore[];
   readonly statuses: ReadonlyMap<string, ConfigStatus>;
   readonly nowMs: number;
-  readonly liveWindowMs: number;
+  /** A proxy whose last config-status is older than this is gone (`--live-within`; core's PROXY_GONE_AFTER_MS by default). */
+  readonly liveWindowMs?: number;
   /** Only this service (proxies still listed, with only its versions). */
   readonly serviceId?: string;
 }
@@ -72,7 +75,7 @@ export function fleetStatus(input: StatusInput): FleetStatus {
     for (const s of input.scores) if (s.serviceId === serviceId) ids.add(s.instanceId);
     const instances = [...ids].sort().map((instanceId): InstanceStatus => {
       const c = config?.instances.find((i) => i.id === instanceId);
-      const d = decision?.instances.find((i) => i.instanceId === instanceId);
+      const d = instanceRoute(decision, instanceId);
       const score = latestScore.get(`${serviceId}\u0000${instanceId}`);
       return {
         instanceId,
@@ -102,7 +105,7 @@ export function fleetStatus(input: StatusInput): FleetStatus {
   const proxies = [...input.statuses.values()]
     .map((s): ProxyStatus => ({
       proxyId: s.proxyId,
-      live: s.updatedAtMs >= input.nowMs - input.liveWindowMs,
+      live: proxyLiveness(s.updatedAtMs, input.nowMs, input.liveWindowMs) === 'live',
       updatedAtMs: s.updatedAtMs,
       appliedVersions: only(s.appliedVersions),
       decisionVersions: only(s.decisionVersions),

@@ -1,9 +1,11 @@
 /**
- * "Why does this instance have the weight it has?" (pure): the routing decision that set it
- * and the evidence recorded with it (rule 6, docs/architecture.md), the health score behind that with
- * its components, and the alerts and audit records about the instance.
+ * "Why does this instance have the weight it has?" (pure): which service the instance id names,
+ * then core's fleet read model (`whyInstance`), the same answer the controller's /api/why and
+ * the console give (rule 6, docs/architecture.md): the routing decision that set the weight with
+ * its evidence narrowed to the instance, the last ejection and return on the audit trail, the
+ * health score behind it with its components, and the alerts and audit records about it.
  */
-import { SlbError, type Alert, type AuditLog, type ConfigUpdate, type HealthScore, type InstanceConfig, type InstanceDecision, type RoutingDecision } from '@slb/core';
+import { SlbError, whyInstance, type Alert, type AuditLog, type ConfigUpdate, type DecisionAbout, type HealthScore, type InstanceConfig, type InstanceState, type RoutingDecision } from '@slb/core';
 
 export interface WhyInput {
   readonly instanceId: string;
@@ -21,15 +23,18 @@ export interface WhyReport {
   readonly instanceId: string;
   readonly config: InstanceConfig | null;
   /** The decision's own fields, with this instance's entry and its evidence narrowed to it. */
-  readonly decision:
-    | (Readonly<Omit<RoutingDecision, 'serviceId' | 'instances'>> & {
-        readonly instance: InstanceDecision | null;
-      })
-    | null;
+  readonly decision: DecisionAbout | null;
+  /** State, weight and reason in the decision (an ejected instance's reason is the ejection's cause). */
+  readonly state: InstanceState | null;
+  readonly reason: string | null;
+  /** The newest instance.eject record read, and one sentence: what happened and why. */
+  readonly lastEjection: AuditLog | null;
+  readonly answer: string;
   readonly score: HealthScore | null;
   /** Recent scores of the instance (oldest first), to show the trend. */
   readonly recentScores: readonly { readonly score: number; readonly windowEndMs: number }[];
   readonly alerts: readonly Alert[];
+  /** The instance's audit records, oldest first. */
   readonly audits: readonly AuditLog[];
 }
 
@@ -52,29 +57,28 @@ export function explainInstance(input: WhyInput): WhyReport {
   if (serviceId === undefined || !candidates.includes(serviceId)) {
     throw new SlbError('SLB_CLI_NOT_FOUND', `instance ${instanceId} is not in any config, routing decision or recent health score${input.serviceId === undefined ? '' : ` of service ${input.serviceId}`}`);
   }
-  const config = input.configs.get(serviceId)?.instances.find((i) => i.id === instanceId) ?? null;
-  const d = input.decisions.get(serviceId);
-  const scores = input.scores.filter((s) => s.serviceId === serviceId && s.instanceId === instanceId);
+  const why = whyInstance({
+    serviceId,
+    instanceId,
+    decision: input.decisions.get(serviceId) ?? null,
+    config: input.configs.get(serviceId) ?? null,
+    audit: input.audits,
+    scores: input.scores,
+    alerts: input.alerts,
+    auditSource: 'the audit records read (--since)',
+  });
   return {
     serviceId,
     instanceId,
-    config,
-    decision:
-      d === undefined
-        ? null
-        : {
-            version: d.version,
-            issuedAtMs: d.issuedAtMs,
-            expiresAtMs: d.expiresAtMs,
-            issuedBy: d.issuedBy,
-            configVersion: d.configVersion,
-            panic: d.panic,
-            instance: d.instances.find((i) => i.instanceId === instanceId) ?? null,
-            evidence: { ...d.evidence, scores: d.evidence.scores.filter((s) => s.instanceId === instanceId) },
-          },
-    score: scores.at(-1) ?? null,
-    recentScores: scores.slice(-10).map((s) => ({ score: s.score, windowEndMs: s.windowEndMs })),
-    alerts: input.alerts.filter((a) => a.serviceId === serviceId && (a.instanceId === instanceId || a.instanceId === null)),
-    audits: input.audits.filter((a) => a.entityId === instanceId || a.entityId === `${serviceId}/${instanceId}`),
+    config: why.config,
+    decision: why.decision,
+    state: why.state,
+    reason: why.reason,
+    lastEjection: why.lastEjection,
+    answer: why.answer,
+    score: why.score,
+    recentScores: why.recentScores,
+    alerts: why.alerts,
+    audits: why.history,
   };
 }

@@ -7,10 +7,10 @@
  * Versions only move forward (rule 4, docs/architecture.md): an older or repeated ConfigUpdate or
  * RoutingDecision is ignored, and a replayed window replaces its history point.
  */
-import { GLOBAL_SERVICE_ID, type Alert, type AuditLog, type ConfigStatus, type ConfigUpdate, type HealthScore, type MetricsAggregated, type RoutingDecision, type TopicEvents } from '@slb/core';
+import { GLOBAL_SERVICE_ID, instanceRoute, type Alert, type AuditLog, type ConfigStatus, type ConfigUpdate, type HealthScore, type MetricsAggregated, type RoutingDecision, type TopicEvents } from '@slb/core';
 import { addPoint } from './history.js';
-import { proxyConvergence } from './convergence.js';
-import type { AlertEntry, ConsoleDelta, ConsoleSnapshot, DecisionChange, DecisionEntry, HistoryPoint, InstanceView, ServiceDelta, ServiceView } from './view-types.js';
+import { proxyConvergence, proxyPresence } from './convergence.js';
+import type { AlertEntry, ConsoleDelta, ConsoleSnapshot, DecisionChange, DecisionEntry, HistoryPoint, InstanceView, ProxyConvergence, ServiceDelta, ServiceView } from './view-types.js';
 
 /** The fleet-wide config key; it has desired versions but no instances. */
 
@@ -53,13 +53,6 @@ interface MutableService {
 }
 
 const natural = new Intl.Collator('en', { numeric: true });
-
-/** The newest window score a decision's evidence cites for an instance. */
-function citedScore(d: RoutingDecision, instanceId: string): number | null {
-  let best: { windowEndMs: number; score: number } | null = null;
-  for (const s of d.evidence.scores) if (s.instanceId === instanceId && (best === null || s.windowEndMs >= best.windowEndMs)) best = s;
-  return best?.score ?? null;
-}
 
 /** Topics whose events are about one service's instances (they never create a deleted service). */
 const SERVICE_EVIDENCE: ReadonlySet<ConsoleTopic> = new Set<ConsoleTopic>(['health-scores', 'metrics-aggregated', 'routing-decisions']);
@@ -157,7 +150,7 @@ export class ConsoleModel {
       decisions: this.decisions.slice(),
       alerts: this.alertList(),
       audit: this.audit.slice(),
-      proxies: this.proxyList(),
+      proxies: this.proxyList(nowMs),
     };
   }
 
@@ -172,7 +165,7 @@ export class ConsoleModel {
       ...(this.dirtySections.has('decisions') ? { decisions: this.decisions.slice() } : {}),
       ...(this.dirtySections.has('alerts') ? { alerts: this.alertList() } : {}),
       ...(this.dirtySections.has('audit') ? { audit: this.audit.slice() } : {}),
-      ...(this.dirtySections.has('proxies') ? { proxies: this.proxyList() } : {}),
+      ...(this.dirtySections.has('proxies') ? { proxies: this.proxyList(nowMs) } : {}),
     };
     this.dirtyServices.clear();
     this.removedServices.clear();
@@ -226,11 +219,13 @@ export class ConsoleModel {
       if (from === null || from.state !== d.state || from.weight !== d.weight) {
         changes.push({ instanceId: d.instanceId, from, to: { state: d.state, weight: d.weight }, reason: d.reason });
       }
-      instance.weight = d.weight;
-      instance.state = d.state;
-      instance.reason = d.reason;
-      instance.stateUntilMs = d.stateUntilMs;
-      instance.decisionScore = citedScore(e, d.instanceId);
+      // Read the way every surface reads it (core's fleet read model).
+      const route = instanceRoute(e, d.instanceId)!;
+      instance.weight = route.weight;
+      instance.state = route.state;
+      instance.reason = route.reason;
+      instance.stateUntilMs = route.stateUntilMs;
+      instance.decisionScore = route.citedScore;
     }
     for (const instance of service.instances.values()) {
       if (named.has(instance.instanceId)) continue;
@@ -417,9 +412,10 @@ export class ConsoleModel {
     return [...this.alerts.values()].sort(alertOrder);
   }
 
-  private proxyList(): ReturnType<typeof proxyConvergence>[] {
-    return [...this.proxyStatus.keys()]
-      .sort(natural.compare)
-      .map((id) => proxyConvergence(this.proxyStatus.get(id)!, this.desiredConfig, this.desiredDecisions));
+  private proxyList(nowMs: number): ProxyConvergence[] {
+    return [...this.proxyStatus.keys()].sort(natural.compare).map((id) => {
+      const status = this.proxyStatus.get(id)!;
+      return { ...proxyConvergence(status, this.desiredConfig, this.desiredDecisions), ...proxyPresence(status, nowMs) };
+    });
   }
 }

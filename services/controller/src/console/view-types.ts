@@ -83,6 +83,10 @@ export interface VersionRow {
 export interface ProxyConvergence {
   readonly proxyId: string;
   readonly updatedAtMs: number;
+  /** Live when the snapshot or delta was made (core's fleet rule: reported within 5 min). */
+  readonly live: boolean;
+  /** When the proxy counts as gone if it reports nothing more (the page re-judges its rows with it). */
+  readonly goneAtMs: number;
   readonly snapshotLoaded: boolean;
   /** Every config and decision version the proxy runs equals the desired one. */
   readonly converged: boolean;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { eventToJson, SlbError, type AuditLog, type ConfigUpdate } from '@slb/core';
-import { action, durationOption, intOption, withSession, type Invocation } from '../command-kit.js';
+import { action, DEFAULT_LIVE_WITHIN, durationOption, intOption, withSession, type Invocation } from '../command-kit.js';
 import { changeLine, configDiff } from '../config-diff.js';
 import { readConfigFile } from '../config-file.js';
 import { configHistory, type HistoryEntry } from '../config-history.js';
@@ -12,8 +12,6 @@ import { isoTime, type Io } from '../io.js';
 import { prepareUpdate, reissue } from '../prepare-update.js';
 import type { Session } from '../session.js';
 import { latestPerKey, readTopic } from '../topic-reader.js';
-
-const DEFAULT_LIVE_WITHIN = '5m';
 
 function configJson(u: ConfigUpdate): unknown {
   return eventToJson('config-updates', u);

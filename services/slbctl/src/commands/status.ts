@@ -1,7 +1,7 @@
 /** `slbctl status`: services, instances, scores, weights, ejections, and which proxy runs which version. */
 import type { Command } from 'commander';
 import type { HealthScore } from '@slb/core';
-import { action, durationOption, withSession } from '../command-kit.js';
+import { action, DEFAULT_LIVE_WITHIN, durationOption, withSession } from '../command-kit.js';
 import { isoTime, type Io } from '../io.js';
 import { fleetStatus } from '../status-model.js';
 import { latestPerKey, readTopic } from '../topic-reader.js';
@@ -12,7 +12,7 @@ export function registerStatus(program: Command, io: Io, setExit: (code: number)
     .description('services, instances (config weight, effective weight, state, score) and proxies (live, applied versions)')
     .option('--service <id>', 'only this service')
     .option('--since <duration>', 'health scores from this long ago', '5m')
-    .option('--live-within <duration>', 'a proxy is live when it reported config-status within this long', '5m')
+    .option('--live-within <duration>', 'a proxy is live when it reported config-status within this long', DEFAULT_LIVE_WITHIN)
     .action(
       action(io, async (inv) => {
         const sinceMs = durationOption(inv.options['since'], '--since');

@@ -39,6 +39,7 @@ export function registerWhy(program: Command, io: Io, setExit: (code: number) =>
           inv.out.result(report);
           const { out } = inv;
           out.line(`${report.instanceId} (service ${report.serviceId})`);
+          out.line(`  why: ${report.answer}`);
           out.line(report.config === null ? '  config: not in the current config' : `  config: ${report.config.address}, static weight ${report.config.weight}${report.config.zone === null ? '' : `, zone ${report.config.zone}`}`);
           const d = report.decision;
           if (d === null) out.line('  decision: none (proxies balance on their local signals alone)');

@@ -266,9 +266,12 @@ export const CONSOLE_SCRIPT = `(function () {
       el('thead', null, el('tr', null, ['proxy', 'status', 'config', 'decisions', 'reported'].map(function (h) { return el('th', { text: h }); }))),
       el('tbody', null, proxies.map(function (p) {
         var rejected = p.lastRejected ? el('div', { class: 'muted', text: 'last rejected: ' + p.lastRejected.serviceId + ' v' + p.lastRejected.version + ' (' + p.lastRejected.errorCode + ': ' + p.lastRejected.reason + ')' }) : null;
-        return el('tr', { 'data-proxy': p.proxyId, 'data-converged': String(p.converged) }, [
+        // Live or gone is the server's rule (core's fleet read model); goneAtMs is its deadline, so
+        // a proxy that stops reporting turns gone here without another delta.
+        var live = p.live && serverNow() <= p.goneAtMs;
+        return el('tr', { 'data-proxy': p.proxyId, 'data-converged': String(p.converged), 'data-live': String(live) }, [
           el('td', null, [el('span', { text: p.proxyId }), p.snapshotLoaded ? el('div', { class: 'muted', text: 'booted from snapshot' }) : null]),
-          el('td', null, badge(p.converged ? 'converged' : 'not converged', p.converged ? 'conv-converged' : 'conv-behind')),
+          el('td', null, [badge(p.converged ? 'converged' : 'not converged', p.converged ? 'conv-converged' : 'conv-behind')].concat(live ? [] : [' ', badge('gone', 'conv-unknown')])),
           el('td', { class: 'wrap' }, [versionChips(p.config), rejected]),
           el('td', { class: 'wrap' }, versionChips(p.decisions)),
           el('td', { class: 'muted', text: fmtAge(p.updatedAtMs) }),
