@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSlbError } from '@slb/core';
+import { isSlbError, type ConfigProblem } from '@slb/core';
 import { envToConfig, readEnv } from './config.js';
 
 describe('proxy config', () => {
@@ -26,10 +26,52 @@ describe('proxy config', () => {
       error = err;
     }
     expect(isSlbError(error, 'SLB_CONFIG_INVALID')).toBe(true);
-    const problems = (error as { details: { problems: string[] } }).details.problems;
+    const problems = (error as { details: { problems: ConfigProblem[] } }).details.problems;
     for (const key of ['SLB_PROXY_PORT', 'SLB_ADMIN_PORT', 'SLB_ADMIN_TOKEN', 'SLB_TRUSTED_PROXIES', 'LOG_LEVEL', 'SLB_BUS', 'SLB_CONFIG_FILE', 'SLB_ACCESS_LOG']) {
-      expect(problems.some((p) => p.startsWith(key)), key).toBe(true);
+      expect(problems.some((p) => p.field === key), key).toBe(true);
     }
+  });
+
+  // Values are taken as written (no trimming), integers are digits only, LOG_LEVEL is exact.
+  const cases: Array<[Record<string, string>, Record<string, unknown> | string]> = [
+    [{ SLB_PROXY_PORT: ' 80 ' }, { port: 80 }],
+    [{ SLB_PROXY_PORT: '0080' }, { port: 80 }],
+    [{ SLB_PROXY_PORT: '65536' }, 'SLB_PROXY_PORT'],
+    [{ SLB_PROXY_PORT: '1e3' }, 'SLB_PROXY_PORT'],
+    [{ SLB_PROXY_PORT: '0x10' }, 'SLB_PROXY_PORT'],
+    [{ SLB_PROXY_PORT: '80.0' }, 'SLB_PROXY_PORT'],
+    [{ SLB_PROXY_PORT: '+80' }, 'SLB_PROXY_PORT'],
+    [{ SLB_PROXY_PORT: '  ' }, 'SLB_PROXY_PORT'],
+    [{ SLB_MAX_BODY_BYTES: '9007199254740991' }, { limits: expect.objectContaining({ maxBodyBytes: Number.MAX_SAFE_INTEGER }) }],
+    [{ SLB_MAX_BODY_BYTES: '9007199254740992' }, 'SLB_MAX_BODY_BYTES'],
+    [{ SLB_MAX_HEADER_BYTES: '1023' }, 'SLB_MAX_HEADER_BYTES'],
+    [{ SLB_PROXY_HOST: '::1' }, { host: '::1' }],
+    [{ SLB_PROXY_HOST: ' 127.0.0.1' }, 'SLB_PROXY_HOST'],
+    [{ SLB_PROXY_ID: 'p1 ' }, 'SLB_PROXY_ID'],
+    [{ SLB_ADMIN_TOKEN: '0123456789abcdef ' }, { adminToken: '0123456789abcdef ' }],
+    [{ SLB_ADMIN_TOKEN: '0123456789abcde' }, 'SLB_ADMIN_TOKEN'],
+    [{ SLB_SNAPSHOT_DIR: '/data/snap ' }, { snapshotDir: '/data/snap ' }],
+    [{ SLB_TRUSTED_PROXIES: '10.0.0.0/8, ::1/128' }, { trustedProxies: ['10.0.0.0/8', '::1/128'] }],
+    [{ SLB_TRUSTED_PROXIES: '10.0.0.0/33' }, 'SLB_TRUSTED_PROXIES'],
+    [{ SLB_ACCESS_LOG: 'FALSE' }, { accessLog: false }],
+    [{ SLB_ACCESS_LOG: ' true' }, 'SLB_ACCESS_LOG'],
+    [{ LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
+    [{ LOG_LEVEL: 'INFO' }, 'LOG_LEVEL'],
+    [{ SLB_BUS: 'KAFKA' }, 'SLB_BUS'],
+    [{ SLB_BUS: 'kafka', KAFKA_BROKERS: 'nohostport' }, 'KAFKA_BROKERS'],
+    [{ SLB_BUS: 'none', KAFKA_BROKERS: 'nohostport' }, { bus: 'none', busEnv: undefined }],
+  ];
+  it.each(cases)('%j -> %j', (env, expected) => {
+    const read = () => envToConfig(readEnv({ SLB_PROXY_ID: 'p', ...env }));
+    if (typeof expected !== 'string') return void expect(read()).toMatchObject(expected);
+    let error: unknown;
+    try {
+      read();
+    } catch (err) {
+      error = err;
+    }
+    expect(isSlbError(error, 'SLB_CONFIG_INVALID')).toBe(true);
+    expect((error as { details: { problems: ConfigProblem[] } }).details.problems.map((p) => p.field)).toEqual([expected]);
   });
 
   it('reads services from the config file', () => {

@@ -1,15 +1,16 @@
 /**
  * The proxy's process configuration: the only module of the package that reads the
- * environment. Raw strings are read first (`readEnv`), then defaulted and validated into one
- * frozen object (`envToConfig`), reporting every problem at once in one SLB_CONFIG_INVALID.
+ * environment. Raw strings first (`readEnv`), then defaulted and validated into one frozen
+ * object (`envToConfig`); every problem is reported at once in one SLB_CONFIG_INVALID whose
+ * details.problems name the variable ({field, message}, with core's envInteger and
+ * collectBusEnv, as in every role).
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import { LOG_LEVELS, SlbError, isSlbError, readBusEnv, type BusEnvConfig, type LogLevel } from '@slb/core';
+import { LOG_LEVELS, SlbError, collectBusEnv, envInteger, type BusEnvConfig, type ConfigProblem, type LogLevel } from '@slb/core';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_LIMITS, type ProxyLimits } from './options.js';
-
 
 export const ENV_KEYS = [
   'SLB_PROXY_ID',
@@ -67,14 +68,15 @@ export interface ProxyConfig {
   readonly topicPrefix: string;
 }
 
-/** Picks the proxy's variables out of an environment (process.env in main.ts). */
+/**
+ * Picks the proxy's variables out of an environment (process.env in main.ts), with the
+ * KAFKA_* / SCHEMA_REGISTRY_* ones for core's readBusEnv. Unlike core's pickEnv, values are
+ * not trimmed: the proxy has always taken them as written (" 10.0.0.1" is no address, a
+ * snapshot directory keeps its trailing space), and an empty value is an unset one.
+ */
 export function readEnv(env: NodeJS.ProcessEnv): ProxyEnv {
-  const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(env)) {
-    const ours = (ENV_KEYS as readonly string[]).includes(key) || key.startsWith('KAFKA_') || key.startsWith('SCHEMA_REGISTRY_');
-    if (ours && v !== undefined && v !== '') out[key] = v;
-  }
-  return out;
+  const ours = (key: string) => (ENV_KEYS as readonly string[]).includes(key) || key.startsWith('KAFKA_') || key.startsWith('SCHEMA_REGISTRY_');
+  return Object.fromEntries(Object.entries(env).filter(([key, v]) => ours(key) && v !== undefined && v !== ''));
 }
 
 /** Reads a YAML or JSON services file: `{services: [...]}`, a list, or a single service. */
@@ -89,29 +91,30 @@ export function readServicesFile(path: string): unknown[] {
   throw new Error('expected a list of services, {services: [...]}, or one service object');
 }
 
+type ProxyKey = (typeof ENV_KEYS)[number];
+
 export function envToConfig(env: ProxyEnv, readFile: (path: string) => unknown[] = readServicesFile): ProxyConfig {
-  const problems: string[] = [];
-  const int = (key: keyof ProxyEnv, fallback: number, min: number, max: number): number => {
-    const raw = env[key];
-    if (raw === undefined) return fallback;
-    const v = Number(raw);
-    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v) || v < min || v > max) {
-      problems.push(`${key} must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+  const problems: ConfigProblem[] = [];
+  const int = (field: ProxyKey, fallback: number, min: number, max: number): number => {
+    const raw = env[field];
+    // Digits only: a count or a duration in ms is never "1e3", "0x10" or "1.0" (envInteger takes those).
+    if (raw !== undefined && !/^\d+$/.test(raw.trim())) {
+      problems.push({ field, message: `must be an integer from ${min} to ${max}, got "${raw}"` });
       return fallback;
     }
-    return v;
+    return envInteger(env, field, fallback, { min, max }, problems);
   };
-  const host = (key: keyof ProxyEnv, fallback: string): string => {
-    const v = env[key] ?? fallback;
-    if (isIP(v) === 0 && !/^[A-Za-z0-9.-]+$/.test(v)) problems.push(`${key} must be an IP address or hostname, got ${JSON.stringify(v)}`);
+  const host = (field: ProxyKey, fallback: string): string => {
+    const v = env[field] ?? fallback;
+    if (isIP(v) === 0 && !/^[A-Za-z0-9.-]+$/.test(v)) problems.push({ field, message: `must be an IP address or hostname, got "${v}"` });
     return v;
   };
 
   const proxyId = env.SLB_PROXY_ID ?? `proxy-${hostname()}`;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(proxyId)) problems.push(`SLB_PROXY_ID must be 1-128 of [A-Za-z0-9._:-], got ${JSON.stringify(proxyId)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(proxyId)) problems.push({ field: 'SLB_PROXY_ID', message: `must be 1-128 of [A-Za-z0-9._:-], got "${proxyId}"` });
 
   const adminToken = env.SLB_ADMIN_TOKEN;
-  if (adminToken !== undefined && adminToken.length < 16) problems.push('SLB_ADMIN_TOKEN must be at least 16 characters');
+  if (adminToken !== undefined && adminToken.length < 16) problems.push({ field: 'SLB_ADMIN_TOKEN', message: 'must be at least 16 characters' });
 
   const trustedProxies = (env.SLB_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const cidr of trustedProxies) {
@@ -119,7 +122,7 @@ export function envToConfig(env: ProxyEnv, readFile: (path: string) => unknown[]
     const family = isIP(addr ?? '');
     const max = family === 6 ? 128 : 32;
     if (family === 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
-      problems.push(`SLB_TRUSTED_PROXIES entry ${JSON.stringify(cidr)} must be an IP or CIDR`);
+      problems.push({ field: 'SLB_TRUSTED_PROXIES', message: `entry "${cidr}" must be an IP or CIDR` });
     }
   }
 
@@ -128,29 +131,19 @@ export function envToConfig(env: ProxyEnv, readFile: (path: string) => unknown[]
     try {
       services = readFile(env.SLB_CONFIG_FILE);
     } catch (err) {
-      problems.push(`SLB_CONFIG_FILE ${env.SLB_CONFIG_FILE} cannot be read: ${(err as Error).message}`);
+      problems.push({ field: 'SLB_CONFIG_FILE', message: `${env.SLB_CONFIG_FILE} cannot be read: ${(err as Error).message}` });
     }
   }
 
   const accessLogRaw = (env.SLB_ACCESS_LOG ?? 'true').toLowerCase();
-  if (!['true', 'false', '1', '0'].includes(accessLogRaw)) problems.push(`SLB_ACCESS_LOG must be true or false, got ${JSON.stringify(env.SLB_ACCESS_LOG)}`);
+  if (!['true', 'false', '1', '0'].includes(accessLogRaw)) problems.push({ field: 'SLB_ACCESS_LOG', message: `must be true or false, got "${env.SLB_ACCESS_LOG}"` });
+  // Exactly one of pino's level names, as written (core's envLogLevel would also take "INFO").
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  if (!LOG_LEVELS.includes(logLevel)) problems.push({ field: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"` });
 
   const bus = (env.SLB_BUS ?? 'none') as 'none' | 'kafka';
-  if (bus !== 'none' && bus !== 'kafka') problems.push(`SLB_BUS must be none or kafka, got ${JSON.stringify(env.SLB_BUS)}`);
-  let busEnv: BusEnvConfig | undefined;
-  if (bus === 'kafka') {
-    try {
-      busEnv = readBusEnv(env);
-    } catch (err) {
-      if (isSlbError(err)) {
-        const list = (err.details?.problems as Array<{ field: string; message: string }> | undefined) ?? [];
-        if (list.length === 0) problems.push(err.message);
-        for (const p of list) problems.push(`${p.field} ${p.message}`);
-      } else throw err;
-    }
-  }
+  if (bus !== 'none' && bus !== 'kafka') problems.push({ field: 'SLB_BUS', message: `must be none or kafka, got "${env.SLB_BUS}"` });
+  const busEnv = bus === 'kafka' ? collectBusEnv(env, problems) : undefined;
 
   const D = DEFAULT_LIMITS;
   const config: ProxyConfig = Object.freeze({
@@ -182,7 +175,7 @@ export function envToConfig(env: ProxyEnv, readFile: (path: string) => unknown[]
     topicPrefix: env.SLB_TOPIC_PREFIX ?? '',
   });
   if (problems.length > 0) {
-    throw new SlbError('SLB_CONFIG_INVALID', `invalid proxy configuration: ${problems.join('; ')}`, { details: { problems } });
+    throw new SlbError('SLB_CONFIG_INVALID', `invalid proxy configuration: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, { details: { problems } });
   }
   return config;
 }

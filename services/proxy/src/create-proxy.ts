@@ -11,22 +11,22 @@ import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { RoutingDecision } from '@slb/core';
-import { toPublicKey } from '@slb/core';
-import { createAdminApp } from './admin.js';
-import { healthyCount, instancesView, proxyStateView, readiness, type ProxyStateView as StateView } from './admin-views.js';
-import { createDataServer } from './data-server.js';
-import { configToJson, createControlReporter } from './control-reporting.js';
-import { ControlPlane, type ApplyResult } from './control-plane.js';
-import { bootFromSnapshot, watchControlTopics, type ControlView } from './control-sources.js';
-import { createTrustPolicy } from './forwarded.js';
-import type { ForwardContext } from './forward.js';
-import { IdleWaiters } from './idle-waiters.js';
-import { createInstanceHealth } from './instance-health.js';
-import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
-import { DEFAULT_LIMITS, SYSTEM_CLOCK, type ProxyLimits, type ProxyOptions } from './options.js';
-import { SnapshotStore } from './snapshot-store.js';
-import { createTelemetryFlush } from './telemetry-flush.js';
-import { proxyUpgrade } from './upgrade.js';
+import { SYSTEM_CLOCK, toPublicKey } from '@slb/core';
+import { createAdminApp } from './operations/admin.js';
+import { healthyCount, instancesView, proxyStateView, readiness, type ProxyStateView as StateView } from './operations/admin-views.js';
+import { createDataServer } from './data-path/data-server.js';
+import { configToJson, createControlReporter } from './control/control-reporting.js';
+import { ControlPlane, type ApplyResult } from './control/control-plane.js';
+import { bootFromSnapshot, watchControlTopics, type ControlView } from './control/control-sources.js';
+import { createTrustPolicy } from './data-path/forwarding-headers.js';
+import type { ForwardContext } from './data-path/proxied-request.js';
+import { IdleWaiters } from './operations/idle-waiters.js';
+import { createInstanceHealth } from './operations/instance-health.js';
+import { createProxyMetrics, type ProxyMetrics } from './operations/metrics.js';
+import { DEFAULT_LIMITS, type ProxyLimits, type ProxyOptions } from './options.js';
+import { SnapshotStore } from './control/snapshot-store.js';
+import { createTelemetryFlush } from './operations/telemetry-flush.js';
+import { proxyUpgrade } from './data-path/upgrade.js';
 
 export interface ProxyAddresses {
   readonly port: number;
@@ -70,6 +70,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   const snapshot = options.snapshotDir === undefined ? undefined : new SnapshotStore(options.snapshotDir);
   const idle = new IdleWaiters();
   const views: ControlView[] = [];
+  const stopWatches = new AbortController();
   let closed = false;
   let listening = false;
   let requestSeq = 0;
@@ -112,7 +113,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       if (ctx.inFlight === 0) idle.idle();
     },
     onOutlierEvents: health.onOutlierEvents,
-    onBreaker(svc, inst, open) {
+    onAdmissionChange(svc, inst, open) {
       metrics.breakerOpen.labels(svc.id, inst.id).set(open ? 1 : 0);
       logger.warn({ serviceId: svc.id, instanceId: inst.id, open }, open ? 'circuit breaker opened' : 'circuit breaker closed');
     },
@@ -139,7 +140,7 @@ export function createProxy(options: ProxyOptions): Proxy {
         outliers: svc.detector.snapshot(),
         adminDrained: plane.drainedInstances(serviceId),
         inFlight: (id) => svc.instances.get(id)?.inFlight ?? 0,
-        breakerOpen: (id) => svc.breakers.isOpen(id),
+        breakerOpen: (id) => svc.admission.isAtLimit(id),
       });
     },
     drain: () => void proxy.drain(),
@@ -160,7 +161,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => proxyUpgrade(ctx, plane.table.match(req.headers.host, req.url ?? '/'), req, socket, head));
       health.start();
       telemetry.start(options.telemetryWindowMs ?? 1000);
-      if (bus !== undefined) void watchControlTopics({ bus, plane, logger, isClosed: () => closed, onView: (v) => views.push(v) });
+      if (bus !== undefined) void watchControlTopics({ bus, plane, logger, signal: stopWatches.signal, onView: (v) => views.push(v) });
       const port = (dataApp.server.address() as AddressInfo).port;
       const adminPort = (adminApp.server.address() as AddressInfo).port;
       reporter.status(plane.status());
@@ -180,6 +181,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       if (closed) return;
       closed = true;
       ctx.draining = true;
+      stopWatches.abort();
       telemetry.stop();
       health.stop();
       await Promise.all(views.map((v) => v.close().catch(() => undefined)));

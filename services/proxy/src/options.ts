@@ -3,7 +3,7 @@
  * logger, bus), so tests drive time and dice and main.ts wires the real ones.
  */
 import type { KeyObject } from 'node:crypto';
-import type { EventBus } from '@slb/core';
+import type { Clock, EventBus } from '@slb/core';
 import type { Logger } from 'pino';
 
 export interface ProxyLimits {
@@ -33,15 +33,6 @@ export const DEFAULT_LIMITS: ProxyLimits = Object.freeze({
   keepAliveTimeoutMs: 5_000,
 });
 
-export interface Clock {
-  /** ms since epoch (windows, expiries, balancer time). */
-  now(): number;
-  /** A monotonic ms clock with sub-ms resolution, for latencies. */
-  monotonic(): number;
-}
-
-export const SYSTEM_CLOCK: Clock = Object.freeze({ now: () => Date.now(), monotonic: () => performance.now() });
-
 export interface ProxyOptions {
   readonly proxyId: string;
   readonly host?: string;
@@ -60,6 +51,7 @@ export interface ProxyOptions {
   readonly accessLog?: boolean;
   /** Services applied at start (after the snapshot, so a newer snapshot wins). */
   readonly services?: readonly unknown[];
+  /** Core's clock: `now` for windows, expiries and balancer time; `monotonic` for latencies. */
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly logger?: Logger;

@@ -115,10 +115,21 @@ describe('retries go elsewhere', () => {
     },
   );
 
-  it('when every instance was tried, picks a tried one rather than none', () => {
+  it('when every instance was tried, picks a tried one rather than none: the exclusion is dropped', () => {
     const b = make({ kind: 'round-robin' }, eps({ a: 1, b: 1 }));
-    expect(b.pick({ exclude: new Set(['a', 'b']) }, 0)).toBeDefined();
+    const picks = Array.from({ length: 6 }, () => b.pick({ exclude: new Set(['a', 'b']) }, 0)?.id ?? '-');
+    // The plain schedule goes on, over every instance, as if nothing were excluded.
+    expect(picks.join('')).toBe('ababab');
   });
+
+  it.each(['weighted-round-robin', 'random', 'least-request', 'peak-ewma', 'consistent-hash'] as const)(
+    '%s, every instance tried: still picks among all of them',
+    (kind) => {
+      const b = make({ kind }, eps({ a: 1, b: 1, c: 1 }));
+      const c = counts(Array.from({ length: 300 }, (_, i) => b.pick({ exclude: new Set(['a', 'b', 'c']), hashKey: `k${i}` }, 0)?.id ?? '-'));
+      expect(Object.keys(c).sort()).toEqual(['a', 'b', 'c']);
+    },
+  );
 });
 
 describe('live endpoint changes', () => {

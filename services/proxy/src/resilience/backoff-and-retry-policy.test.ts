@@ -1,22 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKOFF, cappedExponentialBackoffMs, fullJitterBackoffMs } from './backoff.js';
+import { DEFAULT_BACKOFF, fullJitterBackoffMs } from './backoff.js';
 import { shouldRetry, type RetryQuestion } from './retry-policy.js';
-
-describe('capped exponential backoff (the control-topic watch: 500 ms doubling, at most 30 s)', () => {
-  const watch = { baseMs: 500, maxMs: 30_000, maxExponent: 6 };
-  const cases: Array<[number, number]> = [
-    [0, 500],
-    [1, 1_000],
-    [2, 2_000],
-    [5, 16_000],
-    [6, 30_000],
-    [7, 30_000],
-    [1_000, 30_000],
-  ];
-  it.each(cases)('attempt %i waits %i ms', (attempt, ms) => {
-    expect(cappedExponentialBackoffMs(attempt, watch)).toBe(ms);
-  });
-});
 
 describe('full-jitter backoff', () => {
   const cases = [

@@ -17,11 +17,3 @@ export function fullJitterBackoffMs(retry: number, cfg: BackoffConfig, random: (
   const cap = Math.min(cfg.maxMs, cfg.baseMs * 2 ** exponent);
   return random() * cap;
 }
-
-/**
- * Capped exponential backoff without jitter: min(max, base × 2^min(attempt, maxExponent)).
- * For a single waiter (the proxy's control-topic watch) where lockstep with others is no concern.
- */
-export function cappedExponentialBackoffMs(attempt: number, cfg: { readonly baseMs: number; readonly maxMs: number; readonly maxExponent: number }): number {
-  return Math.min(cfg.maxMs, cfg.baseMs * 2 ** Math.max(0, Math.min(attempt, cfg.maxExponent)));
-}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceConfig } from '@slb/core';
 import { healthyCount, instancesView, proxyStateView, readiness, type InstancesInput } from './admin-views.js';
-import type { BalancerSnapshot, EndpointSnapshot } from './balancing/types.js';
-import type { OutlierHostSnapshot } from './resilience/outlier-detector.js';
+import type { BalancerSnapshot, EndpointSnapshot } from '../balancing/types.js';
+import type { OutlierHostSnapshot } from '../resilience/outlier-detector.js';
 
 const instance = (id: string, weight = 1): InstanceConfig => ({ id, address: `10.0.0.${id.length}:80`, weight, zone: null, tags: {} });
 const endpoint = (id: string, over: Partial<EndpointSnapshot> = {}): EndpointSnapshot => ({

@@ -5,14 +5,13 @@
  * a 250 ms timer so ejections end even without traffic). The rules are elsewhere: the verdict
  * and an outlier event's effect in health-verdict.ts, ejection in resilience/outlier-detector.
  */
-import type { EventBus } from '@slb/core';
+import type { Clock, EventBus } from '@slb/core';
 import type { Logger } from 'pino';
 import { HealthChecker } from './health-checker.js';
 import { healthVerdict, outlierEffect } from './health-verdict.js';
 import type { ProxyMetrics } from './metrics.js';
-import type { Clock } from './options.js';
-import type { OutlierEvent } from './resilience/index.js';
-import type { ServiceRuntime } from './service-runtime.js';
+import type { OutlierEvent } from '../resilience/index.js';
+import type { RoutedService } from '../control/routed-service.js';
 
 /** How often ejections are checked for their end when no request does it. */
 export const OUTLIER_TICK_MS = 250;
@@ -24,15 +23,15 @@ export interface InstanceHealthDeps {
   readonly metrics: ProxyMetrics;
   readonly bus: EventBus | undefined;
   readonly proxyId: string;
-  service(id: string): ServiceRuntime | undefined;
-  allServices(): Iterable<ServiceRuntime>;
+  service(id: string): RoutedService | undefined;
+  allServices(): Iterable<RoutedService>;
 }
 
 export interface InstanceHealth {
   /** The service's config changed (or it went away): start, update or stop its checks. */
-  sync(svc: ServiceRuntime | undefined, serviceId: string): void;
+  sync(svc: RoutedService | undefined, serviceId: string): void;
   /** Applies outlier events to the balancer, metrics, logs and health-status. */
-  onOutlierEvents(svc: ServiceRuntime, events: readonly OutlierEvent[]): void;
+  onOutlierEvents(svc: RoutedService, events: readonly OutlierEvent[]): void;
   /** Starts the checks of every service and the outlier timer (on listen). */
   start(): void;
   stop(): void;
@@ -44,14 +43,14 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
   let started = false;
   let timer: NodeJS.Timeout | undefined;
 
-  const publishVerdict = (svc: ServiceRuntime, instanceId: string, checkType: 'HTTP' | 'TCP', responseTimeMs: number | null, details: Record<string, string>) => {
+  const publishVerdict = (svc: RoutedService, instanceId: string, checkType: 'HTTP' | 'TCP', responseTimeMs: number | null, details: Record<string, string>) => {
     if (bus === undefined) return;
     const now = clock.now();
     const unhealthySources = svc.balancer.snapshot(now).endpoints.find((e) => e.id === instanceId)?.unhealthySources ?? [];
     bus.publishTelemetry('health-status', svc.id, healthVerdict({ timestamp: now, serviceId: svc.id, instanceId, proxyId: deps.proxyId, unhealthySources, checkType, responseTimeMs, details }));
   };
 
-  const onOutlierEvents = (svc: ServiceRuntime, events: readonly OutlierEvent[]) => {
+  const onOutlierEvents = (svc: RoutedService, events: readonly OutlierEvent[]) => {
     const now = clock.now();
     const checkType = svc.config.healthCheck?.type ?? 'HTTP';
     for (const e of events) {
@@ -66,7 +65,7 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
     }
   };
 
-  const sync = (svc: ServiceRuntime | undefined, serviceId: string) => {
+  const sync = (svc: RoutedService | undefined, serviceId: string) => {
     const cfg = svc?.config.healthCheck ?? null;
     const existing = checkers.get(serviceId);
     if (svc === undefined || cfg === null) {

@@ -4,8 +4,8 @@
  * caller takes the snapshots (balancer, outlier detector, budget) at one `now`.
  */
 import type { InstanceConfig, Route } from '@slb/core';
-import type { BalancerSnapshot, EndpointSnapshot } from './balancing/types.js';
-import type { OutlierHostSnapshot } from './resilience/outlier-detector.js';
+import type { BalancerSnapshot, EndpointSnapshot } from '../balancing/types.js';
+import type { OutlierHostSnapshot } from '../resilience/outlier-detector.js';
 
 export interface InstancesInput {
   readonly serviceId: string;

@@ -12,7 +12,7 @@
  * churn); a dispatch handler does not (docs/proxy.md).
  *
  * Per try: balancer pick (hash key per policy, excluding instances already tried) ->
- * breaker admission -> onStart -> dispatch -> onEnd + outlier detection + telemetry, of which
+ * admission limits -> onStart -> dispatch -> onEnd + outlier detection + telemetry, of which
  * only the instance's faults count: a request undici refuses before sending or a client that
  * leaves is neutral (try-failure.ts) and is answered 400/501/413/499 without a retry. A failed try is
  * retried on another instance when the retry policy allows it (idempotent methods, or a
@@ -21,17 +21,17 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { ErrorCode } from '@slb/core';
+import type { Clock, ErrorCode } from '@slb/core';
 import type { Logger } from 'pino';
-import { IDEMPOTENT_METHODS, fullJitterBackoffMs, shouldRetry, admit, type LocalFailure, type OutlierEvent } from './resilience/index.js';
-import type { Balancer, PickContext } from './balancing/index.js';
+import { IDEMPOTENT_METHODS, fullJitterBackoffMs, shouldRetry, admit, type LocalFailure, type OutlierEvent } from '../resilience/index.js';
+import type { Balancer, PickContext } from '../balancing/index.js';
 import { clientResponseHeaders, rawHeader, upstreamRequestHeaders } from './headers.js';
-import { clientAddress, forwardedValues, peerAddress, type TrustPolicy } from './forwarded.js';
+import { clientAddress, forwardedValues, peerAddress, type TrustPolicy } from './forwarding-headers.js';
 import { sendError } from './http-errors.js';
-import type { ProxyMetrics } from './metrics.js';
-import type { Clock, ProxyLimits } from './options.js';
-import type { InstanceRuntime, ServiceRuntime } from './service-runtime.js';
-import { recordOutcome, type OutcomeClass } from './telemetry.js';
+import type { ProxyMetrics } from '../operations/metrics.js';
+import type { ProxyLimits } from '../options.js';
+import type { RoutedInstance, RoutedService } from '../control/routed-service.js';
+import { recordOutcome, type OutcomeClass } from '../operations/telemetry.js';
 import { BODY_TOO_LARGE_CODE, classifyTryError, isClientAbort, type ClientFaultAnswer } from './try-failure.js';
 
 export interface ForwardContext {
@@ -47,8 +47,9 @@ export interface ForwardContext {
   draining: boolean;
   nextRequestId(): string;
   onRequestDone(): void;
-  onOutlierEvents(service: ServiceRuntime, events: OutlierEvent[]): void;
-  onBreaker(service: ServiceRuntime, inst: InstanceRuntime, open: boolean): void;
+  onOutlierEvents(service: RoutedService, events: OutlierEvent[]): void;
+  /** `inst` reached one of its admission limits (open: operators see a breaker open) or is back under them. */
+  onAdmissionChange(service: RoutedService, inst: RoutedInstance, open: boolean): void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
@@ -75,7 +76,7 @@ class BodyLimit extends Transform {
 }
 
 /** Extracts the consistent-hash key per the service's hashOn. */
-function hashKeyOf(svc: ServiceRuntime, req: IncomingMessage, peer: string, trust: TrustPolicy): string | undefined {
+function hashKeyOf(svc: RoutedService, req: IncomingMessage, peer: string, trust: TrustPolicy): string | undefined {
   const on = svc.hashOn;
   if (on === null) return undefined;
   switch (on.source) {
@@ -115,7 +116,7 @@ class UpstreamTry {
 
   constructor(
     readonly request: ProxiedRequest,
-    readonly inst: InstanceRuntime,
+    readonly inst: RoutedInstance,
     startMono: number,
   ) {
     this.startMono = startMono;
@@ -172,7 +173,7 @@ export class ProxiedRequest {
 
   constructor(
     private readonly ctx: ForwardContext,
-    private readonly svc: ServiceRuntime,
+    private readonly svc: RoutedService,
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     hasBody: boolean,
@@ -206,7 +207,7 @@ export class ProxiedRequest {
   };
 
   /** Picks an admitted instance; undefined after answering the client itself (when `answer`). */
-  private pick(answer = true): InstanceRuntime | undefined {
+  private pick(answer = true): RoutedInstance | undefined {
     const svc = this.svc;
     const now = this.ctx.clock.now();
     this.pickedAt = now;
@@ -217,11 +218,11 @@ export class ProxiedRequest {
       const inst = svc.instances.get(ep.id);
       if (inst === undefined) break;
       const allExcluded = this.exclude?.has(ep.id) === true;
-      if (inst.inFlight < svc.admissionFloor && svc.breakers.openBreakers().size === 0) return inst;
+      if (inst.inFlight < svc.admissionFloor && svc.admission.atLimit().size === 0) return inst;
       const stats = inst.pool.stats;
       const admission = admit(inst.id, { connections: stats.connected, pending: stats.pending, inFlight: inst.inFlight }, svc.limits);
-      const change = svc.breakers.observe(inst.id, admission);
-      if (change !== undefined) this.ctx.onBreaker(svc, inst, change === 'opened');
+      const change = svc.admission.observe(inst.id, admission);
+      if (change !== undefined) this.ctx.onAdmissionChange(svc, inst, change === 'opened');
       if (admission.admitted) return inst;
       if (allExcluded) {
         if (answer) this.fail('SLB_PROXY_CIRCUIT_OPEN', admission.reason);
@@ -255,7 +256,7 @@ export class ProxiedRequest {
     this.dispatch(inst);
   }
 
-  private dispatch(inst: InstanceRuntime): void {
+  private dispatch(inst: RoutedInstance): void {
     this.tries++;
     this.triedIds.push(inst.id);
     // The first try starts as the request does: no second clock read.
@@ -521,7 +522,7 @@ export class ProxiedRequest {
     this.ctx.onRequestDone();
   }
 
-  private get lastTried(): InstanceRuntime | undefined {
+  private get lastTried(): RoutedInstance | undefined {
     const id = this.triedIds[this.triedIds.length - 1];
     return id === undefined ? undefined : this.svc.instances.get(id);
   }

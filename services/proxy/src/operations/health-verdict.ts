@@ -7,8 +7,8 @@
  * would each have to find the failure again on their own clients' requests.
  */
 import type { HealthStatus } from '@slb/core';
-import type { HealthSource } from './balancing/types.js';
-import type { OutlierEvent } from './resilience/outlier-detector.js';
+import type { HealthSource } from '../balancing/types.js';
+import type { OutlierEvent } from '../resilience/outlier-detector.js';
 
 export interface VerdictInput {
   readonly timestamp: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { admit, BreakerBoard, resolveBreakerLimits, type InstanceUsage } from './circuit-breaker.js';
+import { admit, AdmissionBoard, resolveAdmissionLimits, type InstanceUsage } from './admission-limits.js';
 
-const limits = resolveBreakerLimits({ maxConnections: 4, maxPending: 2, maxInFlight: 8 });
+const limits = resolveAdmissionLimits({ maxConnections: 4, maxPending: 2, maxInFlight: 8 });
 
 describe('per-instance limits', () => {
   const cases: { usage: InstanceUsage; limit?: string; reason?: string }[] = [
@@ -19,7 +19,7 @@ describe('per-instance limits', () => {
   });
 
   it('refuses for connections only when requests may not wait', () => {
-    const noQueue = resolveBreakerLimits({ maxConnections: 4, maxPending: 0, maxInFlight: 8 });
+    const noQueue = resolveAdmissionLimits({ maxConnections: 4, maxPending: 0, maxInFlight: 8 });
     expect(admit('i1', { connections: 4, pending: 0, inFlight: 4 }, noQueue)).toMatchObject({
       admitted: false,
       limit: 'max-connections',
@@ -30,22 +30,22 @@ describe('per-instance limits', () => {
   });
 
   it('defaults to Envoy’s 1024 and rejects negative limits', () => {
-    expect(resolveBreakerLimits()).toEqual({ maxConnections: 1024, maxPending: 1024, maxInFlight: 1024 });
-    expect(() => resolveBreakerLimits({ maxInFlight: -1 })).toThrow(/maxInFlight must be an integer >= 0/);
+    expect(resolveAdmissionLimits()).toEqual({ maxConnections: 1024, maxPending: 1024, maxInFlight: 1024 });
+    expect(() => resolveAdmissionLimits({ maxInFlight: -1 })).toThrow(/maxInFlight must be an integer >= 0/);
   });
 });
 
-describe('breaker board', () => {
+describe('admission board', () => {
   it('reports open and close transitions once each', () => {
-    const board = new BreakerBoard();
+    const board = new AdmissionBoard();
     const full = admit('i1', { connections: 1, pending: 0, inFlight: 8 }, limits);
     const ok = admit('i1', { connections: 1, pending: 0, inFlight: 0 }, limits);
     expect(board.observe('i1', ok)).toBeUndefined();
     expect(board.observe('i1', full)).toBe('opened');
     expect(board.observe('i1', full)).toBeUndefined();
-    expect(board.isOpen('i1')).toBe(true);
-    expect([...board.openBreakers()]).toEqual([['i1', 'max-in-flight']]);
+    expect(board.isAtLimit('i1')).toBe(true);
+    expect([...board.atLimit()]).toEqual([['i1', 'max-in-flight']]);
     expect(board.observe('i1', ok)).toBe('closed');
-    expect(board.isOpen('i1')).toBe(false);
+    expect(board.isAtLimit('i1')).toBe(false);
   });
 });

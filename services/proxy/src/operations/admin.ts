@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ErrorCode } from '@slb/core';
 import { ERROR_CODES } from '@slb/core';
-import type { ApplyResult } from './control-plane.js';
+import type { ApplyResult } from '../control/control-plane.js';
 
 export interface AdminBackend {
   readonly token: string | undefined;

@@ -7,7 +7,7 @@
  *
  * Pure: the error code and whether the client's connection is still there are the inputs.
  */
-import type { LocalFailure } from './resilience/outlier-detector.js';
+import type { LocalFailure } from '../resilience/outlier-detector.js';
 
 /** What the client is answered when the fault is its own. */
 export type ClientFaultAnswer =

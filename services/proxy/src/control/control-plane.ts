@@ -1,17 +1,17 @@
 /**
  * The proxy's applied state and how it changes: config updates and routing decisions are
  * checked first (service-config: normalize, validate, signature, version), then applied by
- * building a new ServiceRuntime and a new immutable route table and swapping one reference
+ * building a new RoutedService and a new immutable route table and swapping one reference
  * between requests. A rejected update changes nothing and is reported (config-status, logs,
  * metrics). Versions only move forward, for configs and decisions alike.
  */
 import type { KeyObject } from 'node:crypto';
-import { SlbError, checkConfigUpdate, validateEvent, type ConfigStatus, type ConfigUpdate, type RoutingDecision } from '@slb/core';
+import { GLOBAL_SERVICE_ID, SlbError, checkConfigUpdate, validateEvent, type ConfigStatus, type ConfigUpdate, type RoutingDecision } from '@slb/core';
 import type { Logger } from 'pino';
-import type { RoutingDecisionInput } from './balancing/index.js';
-import type { ProxyMetrics } from './metrics.js';
-import { buildRouteTable, type RouteEntry, type RouteTable } from './route-table.js';
-import { buildServiceRuntime, retireInstance, type InstanceRuntime, type ServiceRuntime } from './service-runtime.js';
+import type { RoutingDecisionInput } from '../balancing/index.js';
+import type { ProxyMetrics } from '../operations/metrics.js';
+import { buildRouteTable, type RouteEntry, type RouteTable } from '../data-path/route-table.js';
+import { buildRoutedService, retireInstance, type RoutedInstance, type RoutedService } from './routed-service.js';
 
 export type ApplyResult =
   | { readonly applied: true; readonly serviceId: string; readonly version: number }
@@ -46,7 +46,7 @@ function toDecisionInput(d: RoutingDecision): RoutingDecisionInput {
 }
 
 export class ControlPlane {
-  private readonly services = new Map<string, ServiceRuntime>();
+  private readonly services = new Map<string, RoutedService>();
   private readonly decisions = new Map<string, RoutingDecision>();
   private readonly appliedVersions = new Map<string, number>();
   private readonly decisionVersions = new Map<string, number>();
@@ -55,15 +55,15 @@ export class ControlPlane {
   private lastRejected: ConfigStatus['lastRejected'] = null;
   snapshotLoaded = false;
   /** The current route table; requests read this one reference. */
-  table: RouteTable<ServiceRuntime> = buildRouteTable<ServiceRuntime>([]);
+  table: RouteTable<RoutedService> = buildRouteTable<RoutedService>([]);
 
   constructor(private readonly deps: ControlPlaneDeps) {}
 
-  service(id: string): ServiceRuntime | undefined {
+  service(id: string): RoutedService | undefined {
     return this.services.get(id);
   }
 
-  allServices(): IterableIterator<ServiceRuntime> {
+  allServices(): IterableIterator<RoutedService> {
     return this.services.values();
   }
 
@@ -109,7 +109,7 @@ export class ControlPlane {
     const version = typeof rawObj.version === 'number' ? rawObj.version : -1;
     if (!checked.ok) return this.reject(serviceId, version, checked.error);
     const u = checked.value;
-    if (u.serviceId === '_global') {
+    if (u.serviceId === GLOBAL_SERVICE_ID) {
       // Fleet-wide settings carry no routes; record the version so status shows it was seen.
       this.appliedVersions.set(u.serviceId, u.version);
       this.deps.onStatus(this.status());
@@ -126,22 +126,22 @@ export class ControlPlane {
     if (conflict !== undefined) {
       return this.reject(u.serviceId, u.version, new SlbError('SLB_SERVICE_CONFIG_INVALID', conflict, { details: { issues: [{ path: 'routes', message: conflict }] } }));
     }
-    let built: { runtime: ServiceRuntime; removed: InstanceRuntime[] };
+    let built: { service: RoutedService; removed: RoutedInstance[] };
     try {
-      built = buildServiceRuntime(u, previous, { random: this.deps.random, now: this.deps.now() }, this.adminDrained.get(u.serviceId));
+      built = buildRoutedService(u, previous, { random: this.deps.random, now: this.deps.now() }, this.adminDrained.get(u.serviceId));
     } catch (err) {
       const e = err instanceof SlbError ? new SlbError('SLB_SERVICE_CONFIG_INVALID', err.message, { cause: err }) : new SlbError('SLB_SERVICE_CONFIG_INVALID', String(err));
       return this.reject(u.serviceId, u.version, e);
     }
-    this.services.set(u.serviceId, built.runtime);
+    this.services.set(u.serviceId, built.service);
     this.rebuildTable();
     const decision = this.decisions.get(u.serviceId);
-    if (decision !== undefined && built.runtime.balancer !== previous?.balancer) built.runtime.balancer.setDecision(toDecisionInput(decision), this.deps.now());
+    if (decision !== undefined && built.service.balancer !== previous?.balancer) built.service.balancer.setDecision(toDecisionInput(decision), this.deps.now());
     for (const inst of built.removed) void retireInstance(inst);
     return this.applied(u, previous);
   }
 
-  private applied(u: ConfigUpdate, previous: ServiceRuntime | undefined): ApplyResult {
+  private applied(u: ConfigUpdate, previous: RoutedService | undefined): ApplyResult {
     this.appliedVersions.set(u.serviceId, u.version);
     this.deps.metrics.configVersion.labels(u.serviceId).set(u.version);
     this.deps.logger.info({ serviceId: u.serviceId, version: u.version, previous: previous?.version, deleted: u.deleted }, 'config applied');
@@ -165,7 +165,7 @@ export class ControlPlane {
   }
 
   private rebuildTable(): void {
-    const entries: RouteEntry<ServiceRuntime>[] = [];
+    const entries: RouteEntry<RoutedService>[] = [];
     for (const s of this.services.values()) for (const r of s.config.routes) entries.push({ host: r.host, pathPrefix: r.pathPrefix, service: s });
     this.table = buildRouteTable(entries);
   }

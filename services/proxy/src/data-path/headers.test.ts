@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clientResponseHeaders, transferCodingProblem, upstreamRequestHeaders } from './headers.js';
-import { clientAddress, createTrustPolicy, forwardedValues } from './forwarded.js';
+import { clientAddress, createTrustPolicy, forwardedValues } from './forwarding-headers.js';
 import { buildRouteTable } from './route-table.js';
 
 const pairs = (flat: string[]) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { healthVerdict, outlierEffect, type VerdictInput } from './health-verdict.js';
-import type { OutlierEvent } from './resilience/outlier-detector.js';
+import type { OutlierEvent } from '../resilience/outlier-detector.js';
 
 const base: VerdictInput = { timestamp: 5, serviceId: 's', instanceId: 'i', proxyId: 'p', unhealthySources: [], checkType: 'HTTP', responseTimeMs: 12, details: { code: '200' } };
 

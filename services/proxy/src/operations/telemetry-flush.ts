@@ -4,10 +4,9 @@
  * Without a bus the windows are only reset. What a window holds and how it becomes an event:
  * telemetry.ts.
  */
-import type { EventBus } from '@slb/core';
+import type { Clock, EventBus } from '@slb/core';
 import type { ProxyMetrics } from './metrics.js';
-import type { Clock } from './options.js';
-import type { ServiceRuntime } from './service-runtime.js';
+import type { RoutedService } from '../control/routed-service.js';
 import { drainWindow, resetWindow } from './telemetry.js';
 
 export interface TelemetryFlushDeps {
@@ -15,7 +14,7 @@ export interface TelemetryFlushDeps {
   readonly bus: EventBus | undefined;
   readonly proxyId: string;
   readonly metrics: ProxyMetrics;
-  allServices(): Iterable<ServiceRuntime>;
+  allServices(): Iterable<RoutedService>;
 }
 
 export interface TelemetryFlush {

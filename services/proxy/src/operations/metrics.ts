@@ -1,13 +1,13 @@
 /**
  * The proxy's Prometheus metrics on its own Registry (never the global one, so several proxies
  * in one process, as in tests and standalone mode, do not collide). The two per-request
- * metrics are plain numbers cached on the service/instance runtime objects and folded into
- * the registry at scrape time (request-metrics.ts); the rest change rarely and use prom-client
+ * metrics are plain numbers cached on the routed service/instance objects and folded into
+ * the registry at scrape time (data-path/request-metrics.ts); the rest change rarely and use prom-client
  * directly.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { createRequestMetrics } from './request-metrics.js';
-import type { InstanceRuntime, ServiceRuntime } from './service-runtime.js';
+import { createRequestMetrics } from '../data-path/request-metrics.js';
+import type { RoutedInstance, RoutedService } from '../control/routed-service.js';
 
 export interface ProxyMetrics {
   readonly registry: Registry;
@@ -21,7 +21,7 @@ export interface ProxyMetrics {
   readonly configRejected: Counter<'service' | 'code'>;
   readonly telemetryDropped: Counter;
   /** Hot path: count one finished request. */
-  countRequest(service: ServiceRuntime, inst: InstanceRuntime | undefined, status: number, seconds: number): void;
+  countRequest(service: RoutedService, inst: RoutedInstance | undefined, status: number, seconds: number): void;
 }
 
 export interface ProxyMetricsOptions {
@@ -34,7 +34,7 @@ export function createProxyMetrics(options: ProxyMetricsOptions = {}): ProxyMetr
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'slb_proxy_' });
   const perRequest = createRequestMetrics(registry, [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
-  const noInstance = new Map<string, InstanceRuntime['statusCounts']>();
+  const noInstance = new Map<string, RoutedInstance['statusCounts']>();
   return {
     registry,
     ejections: new Counter({ name: 'slb_proxy_ejections_total', help: 'Outlier ejections, by service, instance and reason.', labelNames: ['service', 'instance', 'reason'] as const, registers: [registry] }),

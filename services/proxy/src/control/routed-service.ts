@@ -1,7 +1,7 @@
 /**
  * One service as the data path sees it: an applied ConfigUpdate turned into a balancer,
- * per-instance undici pools, outlier detection, a retry budget and breaker limits. Built by
- * the control plane, read by requests. A config update builds a new ServiceRuntime that keeps
+ * per-instance undici pools, outlier detection, a retry budget and admission limits. Built by
+ * the control plane, read by requests. A config update builds a new RoutedService that keeps
  * whatever can be kept (the balancer when the policy is unchanged, so in-flight counts and
  * EWMAs survive; pools whose address is unchanged; the detector and the budget), and
  * `retire()` closes the pools of removed instances once their in-flight requests finish.
@@ -9,21 +9,21 @@
 import type { ConfigUpdate, HashOn, InstanceConfig } from '@slb/core';
 import { parseAddress } from '@slb/core';
 import { Pool } from 'undici';
-import { createBalancer, type Balancer, type Endpoint, type PolicyConfig, type PolicyKind } from './balancing/index.js';
+import { createBalancer, type Balancer, type Endpoint, type PolicyConfig, type PolicyKind } from '../balancing/index.js';
 import {
-  BreakerBoard,
+  AdmissionBoard,
   DEFAULT_BACKOFF,
   HedgePolicy,
   OutlierDetector,
   RetryBudget,
-  resolveBreakerLimits,
-  type BreakerLimits,
+  resolveAdmissionLimits,
+  type AdmissionLimits,
   type BackoffConfig,
   type OutlierDetectionConfig as DetectorConfig,
-} from './resilience/index.js';
-import type { DurationCell, RequestCount } from './request-metrics.js';
-import type { InstanceWindow } from './telemetry.js';
-import { createInstanceWindow } from './telemetry.js';
+} from '../resilience/index.js';
+import type { DurationCell, RequestCount } from '../data-path/request-metrics.js';
+import type { InstanceWindow } from '../operations/telemetry.js';
+import { createInstanceWindow } from '../operations/telemetry.js';
 
 const POLICY_KIND: Readonly<Record<ConfigUpdate['policy']['type'], PolicyKind>> = {
   ROUND_ROBIN: 'round-robin',
@@ -66,7 +66,7 @@ export function toDetectorConfig(u: ConfigUpdate): Partial<DetectorConfig> {
   };
 }
 
-export interface InstanceRuntime {
+export interface RoutedInstance {
   readonly id: string;
   readonly serviceId: string;
   readonly address: string;
@@ -81,17 +81,17 @@ export interface InstanceRuntime {
   readonly statusCounts: Map<number, RequestCount>;
 }
 
-export interface ServiceRuntime {
+export interface RoutedService {
   readonly id: string;
   readonly version: number;
   readonly config: ConfigUpdate;
   readonly balancer: Balancer;
-  readonly instances: ReadonlyMap<string, InstanceRuntime>;
+  readonly instances: ReadonlyMap<string, RoutedInstance>;
   readonly detector: OutlierDetector;
   readonly budget: RetryBudget;
-  readonly breakers: BreakerBoard;
-  readonly limits: BreakerLimits;
-  /** Below this many in-flight requests no breaker limit can be reached: admission is skipped. */
+  readonly admission: AdmissionBoard;
+  readonly limits: AdmissionLimits;
+  /** Below this many in-flight requests no admission limit can be reached: the check is skipped. */
   readonly admissionFloor: number;
   readonly maxAttempts: number;
   readonly backoff: BackoffConfig;
@@ -106,12 +106,12 @@ export interface ServiceRuntime {
   duration: DurationCell | undefined;
 }
 
-export interface RuntimeDeps {
+export interface RoutedServiceDeps {
   readonly random: () => number;
   readonly now: number;
 }
 
-function newPool(address: string, limits: BreakerLimits, idleMs: number): Pool {
+function newPool(address: string, limits: AdmissionLimits, idleMs: number): Pool {
   const parsed = parseAddress(address);
   const host = parsed === undefined ? address : parsed.host.includes(':') ? `[${parsed.host}]:${parsed.port}` : `${parsed.host}:${parsed.port}`;
   return new Pool(`http://${host}`, {
@@ -128,20 +128,20 @@ function samePolicy(a: ConfigUpdate, b: ConfigUpdate): boolean {
 }
 
 /**
- * Builds the runtime for `u`, reusing parts of `previous` (same service). Returns the new
- * runtime and the instances that left (to be retired by the caller once the swap is done).
+ * Builds the routed service for `u`, reusing parts of `previous` (same service). Returns it
+ * and the instances that left (to be retired by the caller once the swap is done).
  */
-export function buildServiceRuntime(
+export function buildRoutedService(
   u: ConfigUpdate,
-  previous: ServiceRuntime | undefined,
-  deps: RuntimeDeps,
+  previous: RoutedService | undefined,
+  deps: RoutedServiceDeps,
   drained: ReadonlySet<string> = new Set(),
-): { runtime: ServiceRuntime; removed: InstanceRuntime[] } {
-  const limits = resolveBreakerLimits(
+): { service: RoutedService; removed: RoutedInstance[] } {
+  const limits = resolveAdmissionLimits(
     u.circuitBreaker === null ? {} : { maxConnections: u.circuitBreaker.maxConnections, maxPending: u.circuitBreaker.maxPending, maxInFlight: u.circuitBreaker.maxRequests },
   );
   const balancer = previous !== undefined && samePolicy(previous.config, u) ? previous.balancer : createBalancer(toPolicyConfig(u), { random: deps.random });
-  const instances = new Map<string, InstanceRuntime>();
+  const instances = new Map<string, RoutedInstance>();
   for (const inst of u.instances) {
     const old = previous?.instances.get(inst.id);
     if (old !== undefined && old.address === inst.address && !old.retired) {
@@ -160,7 +160,7 @@ export function buildServiceRuntime(
       statusCounts: new Map(),
     });
   }
-  const removed: InstanceRuntime[] = [];
+  const removed: RoutedInstance[] = [];
   if (previous !== undefined) {
     for (const [id, old] of previous.instances) {
       if (instances.get(id) !== old) removed.push(old);
@@ -183,7 +183,7 @@ export function buildServiceRuntime(
 
   const retries = u.retries;
   const budget = previous?.budget ?? new RetryBudget(retries === null ? {} : { budgetPercent: retries.budgetPercent, minRetriesPerSecond: retries.minRetriesPerSecond });
-  const runtime: ServiceRuntime = {
+  const service: RoutedService = {
     id: u.serviceId,
     version: u.version,
     config: u,
@@ -191,7 +191,7 @@ export function buildServiceRuntime(
     instances,
     detector: liveDetector,
     budget,
-    breakers: previous?.breakers ?? new BreakerBoard(),
+    admission: previous?.admission ?? new AdmissionBoard(),
     limits,
     admissionFloor: Math.min(limits.maxConnections, limits.maxInFlight),
     // Without a retries section a request still gets one retry for failures before sending
@@ -205,7 +205,7 @@ export function buildServiceRuntime(
     hedge: hedgeOf(u, previous),
     duration: previous?.duration,
   };
-  return { runtime, removed };
+  return { service, removed };
 }
 
 function hashOnOf(u: ConfigUpdate): HashOn | null {
@@ -213,7 +213,7 @@ function hashOnOf(u: ConfigUpdate): HashOn | null {
   return on?.source === 'HEADER' && on.name !== null ? { ...on, name: on.name.toLowerCase() } : on;
 }
 
-function hedgeOf(u: ConfigUpdate, previous: ServiceRuntime | undefined): HedgePolicy | undefined {
+function hedgeOf(u: ConfigUpdate, previous: RoutedService | undefined): HedgePolicy | undefined {
   const q = u.retries?.hedgeAfterQuantile ?? null;
   if (q === null) return undefined;
   // Keep the latency window when the quantile did not change.
@@ -222,13 +222,13 @@ function hedgeOf(u: ConfigUpdate, previous: ServiceRuntime | undefined): HedgePo
 }
 
 /** The same instance object carried into the next config (in-flight requests hold it). */
-function reuse(old: InstanceRuntime, inst: InstanceConfig): InstanceRuntime {
+function reuse(old: RoutedInstance, inst: InstanceConfig): RoutedInstance {
   (old as { config: InstanceConfig }).config = inst;
   return old;
 }
 
 /** Closes a removed instance's pool after its in-flight requests finish (undici's close() waits for them). */
-export function retireInstance(inst: InstanceRuntime): Promise<void> {
+export function retireInstance(inst: RoutedInstance): Promise<void> {
   inst.retired = true;
   return inst.pool.close().catch(() => undefined);
 }

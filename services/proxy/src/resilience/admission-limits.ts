@@ -1,23 +1,27 @@
 import { ConfigCheck, isCount } from './config-check.js';
 
 /**
- * Per-instance circuit breaking as in Envoy: not an open/half-open state machine but hard
- * limits on what one instance may have outstanding. Past a limit the proxy answers 503 at
- * once (with the reason) instead of queueing more work on an instance that is not keeping up.
- * Usage figures come from the caller (its connection pool and in-flight counters).
+ * Per-instance admission limits: what Envoy calls circuit breaking (and the config section
+ * `circuitBreaker`, the metric `slb_proxy_breaker_open` and the code SLB_PROXY_CIRCUIT_OPEN
+ * still call it), but not a failure breaker with an open/half-open state machine (that is
+ * core's kafka/circuit-breaker.ts): hard limits on what one instance may have outstanding.
+ * Past a limit the proxy answers 503 at once (with the reason) instead of queueing more work on
+ * an instance that is not keeping up. Usage figures come from the caller (its connection pool
+ * and in-flight counters).
  */
-export interface BreakerLimits {
+export interface AdmissionLimits {
   readonly maxConnections: number;
   readonly maxPending: number;
   readonly maxInFlight: number;
 }
 
 /** Envoy's defaults (1024 each). */
-export const DEFAULT_BREAKER_LIMITS: BreakerLimits = Object.freeze({ maxConnections: 1024, maxPending: 1024, maxInFlight: 1024 });
+export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = Object.freeze({ maxConnections: 1024, maxPending: 1024, maxInFlight: 1024 });
 
-export function resolveBreakerLimits(raw: Partial<BreakerLimits> = {}): BreakerLimits {
+export function resolveAdmissionLimits(raw: Partial<AdmissionLimits> = {}): AdmissionLimits {
+  // The message names the config section operators write (circuitBreaker).
   const c = new ConfigCheck('circuit breaker limits');
-  const d = DEFAULT_BREAKER_LIMITS;
+  const d = DEFAULT_ADMISSION_LIMITS;
   const out = Object.freeze({
     maxConnections: c.number('maxConnections', raw.maxConnections, d.maxConnections, isCount, 'an integer >= 0'),
     maxPending: c.number('maxPending', raw.maxPending, d.maxPending, isCount, 'an integer >= 0'),
@@ -36,16 +40,16 @@ export interface InstanceUsage {
   readonly inFlight: number;
 }
 
-export type BreakerLimit = 'max-connections' | 'max-pending' | 'max-in-flight';
+export type AdmissionLimitKind = 'max-connections' | 'max-pending' | 'max-in-flight';
 
 export type Admission =
   | { readonly admitted: true }
-  | { readonly admitted: false; readonly limit: BreakerLimit; readonly current: number; readonly max: number; readonly reason: string };
+  | { readonly admitted: false; readonly limit: AdmissionLimitKind; readonly current: number; readonly max: number; readonly reason: string };
 
 /** `admit` runs on the request path: the common answer is one shared object. */
 const ADMITTED: Admission = Object.freeze({ admitted: true });
 
-function deny(id: string, limit: BreakerLimit, current: number, max: number, what: string): Admission {
+function deny(id: string, limit: AdmissionLimitKind, current: number, max: number, what: string): Admission {
   return { admitted: false, limit, current, max, reason: `instance ${id} is at its ${what} limit (${current}/${max})` };
 }
 
@@ -55,7 +59,7 @@ function deny(id: string, limit: BreakerLimit, current: number, max: number, wha
  * pool (it opens no more); a request that would need a new connection then waits as pending,
  * so it is refused for connections only when no waiting is allowed (maxPending = 0).
  */
-export function admit(id: string, usage: InstanceUsage, limits: BreakerLimits): Admission {
+export function admit(id: string, usage: InstanceUsage, limits: AdmissionLimits): Admission {
   if (usage.inFlight >= limits.maxInFlight) return deny(id, 'max-in-flight', usage.inFlight, limits.maxInFlight, 'in-flight requests');
   // The request waits when others already wait, or when every connection is busy and the
   // pool may open no more.
@@ -70,11 +74,12 @@ export function admit(id: string, usage: InstanceUsage, limits: BreakerLimits): 
 }
 
 /**
- * Remembers which instances are over a limit, so metrics can show breaker state and logs can
- * say when one opened or closed. `observe` returns the transition, if any.
+ * Remembers which instances are at a limit, so metrics can show it (`slb_proxy_breaker_open`)
+ * and logs can say when an instance reached one ('opened') or is back under ('closed').
+ * `observe` returns the transition, if any.
  */
-export class BreakerBoard {
-  private readonly open = new Map<string, BreakerLimit>();
+export class AdmissionBoard {
+  private readonly open = new Map<string, AdmissionLimitKind>();
 
   observe(id: string, admission: Admission): 'opened' | 'closed' | undefined {
     const wasOpen = this.open.has(id);
@@ -89,12 +94,12 @@ export class BreakerBoard {
     return undefined;
   }
 
-  isOpen(id: string): boolean {
+  isAtLimit(id: string): boolean {
     return this.open.has(id);
   }
 
-  /** Instances currently over a limit, and which limit. */
-  openBreakers(): ReadonlyMap<string, BreakerLimit> {
+  /** Instances currently at a limit, and which limit. */
+  atLimit(): ReadonlyMap<string, AdmissionLimitKind> {
     return this.open;
   }
 

@@ -6,16 +6,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { upstreamRequestHeaders } from './headers.js';
-import { forwardedValues, peerAddress } from './forwarded.js';
-import type { ForwardContext } from './forward.js';
-import { newRequestId } from './forward.js';
-import type { ServiceRuntime } from './service-runtime.js';
+import { forwardedValues, peerAddress } from './forwarding-headers.js';
+import type { ForwardContext } from './proxied-request.js';
+import { newRequestId } from './proxied-request.js';
+import type { RoutedService } from '../control/routed-service.js';
 
 function reject(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }
 
-export function proxyUpgrade(ctx: ForwardContext, svc: ServiceRuntime | undefined, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export function proxyUpgrade(ctx: ForwardContext, svc: RoutedService | undefined, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
   if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return reject(socket, 400, 'Bad Request');
   if (svc === undefined) return reject(socket, 404, 'Not Found');

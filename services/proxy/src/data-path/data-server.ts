@@ -11,16 +11,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ProxiedRequest, hasRequestBody, newRequestId, type ForwardContext } from './forward.js';
+import { ProxiedRequest, hasRequestBody, newRequestId, type ForwardContext } from './proxied-request.js';
 import { transferCodingProblem } from './headers.js';
 import { sendError } from './http-errors.js';
-import type { ProxyLimits } from './options.js';
+import type { ProxyLimits } from '../options.js';
 import type { RouteTable } from './route-table.js';
-import type { ServiceRuntime } from './service-runtime.js';
+import type { RoutedService } from '../control/routed-service.js';
 
 const REASON: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
 
-export function createDataServer(ctx: ForwardContext, limits: ProxyLimits, table: () => RouteTable<ServiceRuntime>): { app: FastifyInstance; server: Server } {
+export function createDataServer(ctx: ForwardContext, limits: ProxyLimits, table: () => RouteTable<RoutedService>): { app: FastifyInstance; server: Server } {
   /**
    * Requests answered by the proxy itself, before any instance is involved. They are written
    * at once, so they never count as in flight (drain waits only for forwarded requests).
