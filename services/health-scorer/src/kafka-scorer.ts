@@ -6,7 +6,7 @@
  * rejoin anyway, and the window state is a function of exactly that (docs/health-scorer.md).
  */
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { ensureTopics, MAX_MESSAGE_BYTES, SlbError, type EventCodec, type Logger, lazyAdmin } from '@slb/core';
+import { ensureTopics, MAX_MESSAGE_BYTES, retry, SlbError, type EventCodec, type Logger, lazyAdmin, type RetryPolicy } from '@slb/core';
 import { coPartitionAssigner } from './co-partition-assigner.js';
 import { PartitionUnit, type ScorerTopics } from './partition-unit.js';
 import type { ScorerPipelineOptions } from './scorer-pipeline.js';
@@ -34,7 +34,14 @@ export interface RunningScorer {
   stop(): Promise<void>;
 }
 
-const REBUILD_BACKOFF_MS = 1_000;
+/**
+ * Re-opening a partition's state after a failed open or transaction (broker trouble, or being
+ * fenced): backoff with jitter from 1 s (each delay x [1, 2)), at most 10 s apart, for as long as
+ * the partition is still this member's (rule 11: core's one retrier).
+ */
+const REBUILD_RETRY: RetryPolicy = { retries: Number.POSITIVE_INFINITY, minTimeoutMs: 1_000, maxTimeoutMs: 10_000, factor: 2 };
+
+type RebuildReason = 'assignment' | 'transaction-failed' | 'open-failed';
 
 export async function startKafkaScorer(options: KafkaScorerOptions): Promise<RunningScorer> {
   const { kafka, groupId, metrics, now } = options;
@@ -84,6 +91,8 @@ export async function startKafkaScorer(options: KafkaScorerOptions): Promise<Run
   /** Resolves once a unit has fenced, read its committed offsets and sought there. */
   const readiness = new WeakMap<PartitionUnit, Promise<unknown>>();
   let running = true;
+  /** Aborted by stop(): ends every rebuild waiting out a back-off. */
+  const stopping = new AbortController();
   const ticking = new Set<PartitionUnit>();
 
   const unitDeps = (partition: number) => ({
@@ -102,28 +111,56 @@ export async function startKafkaScorer(options: KafkaScorerOptions): Promise<Run
     fromBeginning: options.fromBeginning,
   });
 
-  /** Replace the unit of `partition` by a fresh one rebuilt from the committed offsets. */
-  function rebuild(partition: number, previous: PartitionUnit | undefined, reason: string, delayMs = 0): PartitionUnit {
+  /**
+   * Replaces the unit of `partition` by a fresh one rebuilt from the committed offsets. An open
+   * that fails is retried through core's retrier, each attempt in a fresh unit (a failed open
+   * leaves a unit half-built), until one opens or the partition is no longer this rebuild's: the
+   * member stopped, or a newer rebuild (a new assignment) replaced the unit. `failure`: why the old
+   * unit's state is unusable (a failed transaction); it counts as the first failed attempt, so
+   * the first open already waits a back-off.
+   */
+  function rebuild(partition: number, previous: PartitionUnit | undefined, reason: RebuildReason, failure?: unknown): void {
+    let closing = previous === undefined ? Promise.resolve() : previous.close();
+    let unit = install(partition, reason);
+    const attempt = async (n: number): Promise<void> => {
+      try {
+        if (n === 1 && failure !== undefined) throw failure;
+        await closing;
+        await unit.lane.run(() => (unit.closed ? undefined : unit.open()));
+      } catch (error) {
+        // Every failure is worth another attempt while the partition is ours (a stalled partition
+        // is worse than a retry); p-retry would give up at once on a TypeError or a non-Error.
+        throw error instanceof Error && !(error instanceof TypeError) ? error : new Error(error instanceof Error ? error.message : String(error), { cause: error });
+      }
+    };
+    const opened = retry(attempt, REBUILD_RETRY, {
+      isRetriable: () => running && !unit.closed && units.get(partition) === unit,
+      signal: stopping.signal,
+      onRetry: (error, n) => {
+        if (n === 1 && failure !== undefined) return; // the failed transaction: the fresh unit waits its back-off
+        logger.warn({ partition, err: error }, 'could not rebuild partition state; retrying');
+        const failed = unit;
+        closing = failed.close();
+        unit = install(partition, 'open-failed');
+        readiness.set(unit, opened);
+      },
+    });
+    readiness.set(unit, opened);
+    // Given up only when stopped or superseded: nothing to report, eachBatch and the tick skip it.
+    opened.catch(() => undefined);
+  }
+
+  function install(partition: number, reason: RebuildReason): PartitionUnit {
     const unit = new PartitionUnit(unitDeps(partition));
     units.set(partition, unit);
     metrics.rebuilds.inc({ reason });
-    const previousClosed = previous === undefined ? Promise.resolve() : previous.close();
-    const opened = previousClosed
-      .then(() => new Promise((resolve) => setTimeout(resolve, delayMs)))
-      .then(() => unit.lane.run(() => (unit.closed ? undefined : unit.open())));
-    opened.catch((error: unknown) => {
-      if (!running || unit.closed || units.get(partition) !== unit) return;
-      logger.warn({ partition, err: error }, 'could not rebuild partition state; retrying');
-      rebuild(partition, unit, 'open-failed', REBUILD_BACKOFF_MS);
-    });
-    readiness.set(unit, opened);
     return unit;
   }
 
   function failed(unit: PartitionUnit, error: unknown): void {
     if (!running || unit.closed || units.get(unit.partition) !== unit) return;
     logger.warn({ partition: unit.partition, err: error }, 'transaction failed; rebuilding partition state from the committed offsets');
-    rebuild(unit.partition, unit, 'transaction-failed', REBUILD_BACKOFF_MS);
+    rebuild(unit.partition, unit, 'transaction-failed', error);
   }
 
   let joined: () => void = () => undefined;
@@ -210,6 +247,7 @@ export async function startKafkaScorer(options: KafkaScorerOptions): Promise<Run
     async stop(): Promise<void> {
       if (!running) return;
       running = false;
+      stopping.abort();
       clearInterval(tick);
       // Leaving the group first hands the partitions over at once; open windows are not
       // published here: the next owner rebuilds them from the committed offsets.

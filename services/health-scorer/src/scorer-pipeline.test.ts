@@ -69,6 +69,24 @@ describe('the pipeline judges latency per proxy and says what it could not judge
   });
 });
 
+describe('the pipeline judges local failures per proxy (finding: one proxy that cannot reach an instance)', () => {
+  it('keeps an instance that one proxy of two cannot connect to, and finds one that none can', () => {
+    const p = new ScorerPipeline(POLICY);
+    const unreachable = (m: ServiceMetrics): ServiceMetrics => ({ ...m, errors: { ...m.errors, status5xx: 0, connectFailures: m.requests }, latencySketch: null });
+    p.addMetrics(unreachable(metrics('p1', 'i1', 0, 300)), T0);
+    p.addMetrics(metrics('p2', 'i1', 0, 300), T0);
+    p.addMetrics(unreachable(metrics('p1', 'dead', 0, 300)), T0);
+    p.addMetrics(unreachable(metrics('p2', 'dead', 0, 300)), T0);
+    for (const id of ['i2', 'i3']) for (const proxy of ['p1', 'p2']) p.addMetrics(metrics(proxy, id, 0, 300), T0);
+    p.addMetrics(metrics('p1', 'late-mover', 2, 1), T0 + 3_000);
+    const scores = p.advance(T0 + 3_000).find((x) => x.windowStartMs === T0)?.scores ?? [];
+    const i1 = scores.find((r) => r.instanceId === 'i1');
+    expect(i1?.score).toBeGreaterThanOrEqual(0.9);
+    expect(i1?.components.find((c) => c.name === 'success')).toMatchObject({ value: 1, detail: expect.stringMatching(/300 of 300 connect failures.*not held against it/) });
+    expect(scores.find((r) => r.instanceId === 'dead')?.score).toBeLessThan(0.4);
+  });
+});
+
 describe('the pipeline merges every proxy into one record per instance and window', () => {
   it('sums counts, merges sketches, combines checks and scores', () => {
     const p = new ScorerPipeline(POLICY);

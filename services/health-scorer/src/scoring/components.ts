@@ -1,19 +1,41 @@
 import type { CombinedVerdict } from '../windows/types.js';
 import type { ScoringPolicy } from './scoring-policy.js';
+import type { FailureEvidence } from './failure-evidence.js';
 import type { LatencyEvidence, ViewJudgement } from './latency-evidence.js';
 import type { ActiveCheckInputs, LatencyInputs, SaturationInputs, SuccessInputs } from './types.js';
+import { weightedMedian } from './weighted-median.js';
 
 /**
  * Success: 1 up to a tolerated (smoothed) error rate, then an exponential fall-off.
  * Exponential because the first few percent of errors are what matter: 5 % errors is already
  * serious, while 40 % and 60 % are both simply "broken".
+ *
+ * The rate judged is FailureEvidence.judgedErrorRate: the instance's own 5xx summed over every
+ * proxy, local failures (connect, timeout, reset) as the median proxy view saw them.
  */
-export function successComponent(requests: number, errors: number, p: ScoringPolicy): { value: number; inputs: SuccessInputs } {
-  const errorRate = requests > 0 ? Math.min(1, errors / requests) : 0;
-  const smoothed = requests + p.priorRequests > 0 ? Math.min(1, errors / (requests + p.priorRequests)) : 0;
+export function successComponent(e: FailureEvidence, p: ScoringPolicy): { value: number; inputs: SuccessInputs } {
+  const { requests } = e;
+  const errorRate = requests > 0 ? Math.min(1, e.errors / requests) : 0;
+  const judgedErrors = e.judgedErrorRate * requests;
+  const smoothed = requests + p.priorRequests > 0 ? Math.min(1, judgedErrors / (requests + p.priorRequests)) : 0;
   const excess = smoothed - p.toleratedErrorRate;
   const value = excess <= 0 ? 1 : Math.exp(-excess / p.errorRateScale);
-  return { value, inputs: { requests, errors, errorRate, smoothedErrorRate: smoothed, toleratedErrorRate: p.toleratedErrorRate } };
+  return {
+    value,
+    inputs: {
+      requests,
+      errors: e.errors,
+      errorRate,
+      ownErrors: e.ownErrors,
+      localFailures: e.localFailures,
+      localFailureRate: e.localFailureRate,
+      localViews: e.localViews,
+      viewsWithLocalFailures: e.viewsWithLocalFailures,
+      judgedErrorRate: e.judgedErrorRate,
+      smoothedErrorRate: smoothed,
+      toleratedErrorRate: p.toleratedErrorRate,
+    },
+  };
 }
 
 /**
@@ -32,7 +54,7 @@ export function successComponent(requests: number, errors: number, p: ScoringPol
  */
 export function latencyComponent(e: LatencyEvidence, p: ScoringPolicy): { value: number; inputs: LatencyInputs } {
   const views = e.judgements;
-  const gapView = weightedMedian(views, (j) => j.p95Ms - j.peerMedianP95Ms);
+  const gapView = weightedMedian(views, (j) => j.p95Ms - j.peerMedianP95Ms, (j) => j.samples, (j) => j.proxyId);
   const baseView = views.reduce<ViewJudgement | undefined>((low, j) => (low === undefined || j.peerMedianP95Ms < low.peerMedianP95Ms ? j : low), undefined);
   let relativeValue = 1;
   let gapMs: number | null = null;
@@ -72,17 +94,6 @@ export function latencyComponent(e: LatencyEvidence, p: ScoringPolicy): { value:
       sloValue,
     },
   };
-}
-
-/**
- * The view at the samples-weighted median of `by`: the first, in ascending order, at which the
- * cumulative weight reaches half (so of two equal views, the lower). undefined when empty.
- */
-function weightedMedian(views: readonly ViewJudgement[], by: (j: ViewJudgement) => number): ViewJudgement | undefined {
-  const ranked = views.map((j) => ({ j, v: by(j) })).sort((a, b) => a.v - b.v || (a.j.proxyId < b.j.proxyId ? -1 : a.j.proxyId > b.j.proxyId ? 1 : 0));
-  const total = ranked.reduce((n, r) => n + r.j.samples, 0);
-  let cumulative = 0;
-  return ranked.find((r) => 2 * (cumulative += r.j.samples) >= total)?.j;
 }
 
 /** Active checks: a lookup of the combined verdict; UNKNOWN is no evidence and costs nothing. */

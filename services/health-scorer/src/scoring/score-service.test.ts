@@ -328,3 +328,58 @@ describe('leave-one-out peer median', () => {
     }
   });
 });
+
+type LocalFailure = 'connectFailures' | 'timeouts' | 'resets';
+
+/** Per-proxy error views of an instance: [proxyId, requests, local failures of `kind`, 5xx], p95 20 ms. */
+function reached(id: string, views: readonly (readonly [string, number, number, number])[], kind: LocalFailure = 'connectFailures'): ScoringInstanceInput {
+  const sum = (pick: (v: readonly [string, number, number, number]) => number): number => views.reduce((n, v) => n + pick(v), 0);
+  const [requests, local, status5xx] = [sum((v) => v[1]), sum((v) => v[2]), sum((v) => v[3])];
+  return inst(id, {
+    requests,
+    errorTotal: local + status5xx,
+    errors: { ...NO_ERRORS, status5xx, [kind]: local },
+    latencyMs: requests - local > 0 ? { p50: 10, p95: 20, p99: 30 } : null,
+    byProxy: views.map(([proxyId, n, lf, s5]) => ({ proxyId, requests: n, errorTotal: lf + s5, localFailures: lf, p95Ms: n - lf > 0 ? 20 : null })),
+  });
+}
+
+describe('local failures are judged per proxy, then across proxies (finding: one proxy that cannot reach an instance)', () => {
+  const healthyPeers = ['a', 'b', 'c'].map((id) => reached(id, [['p1', 500, 0, 0], ['p2', 500, 0, 0], ['p3', 500, 0, 0]]));
+  it.each([
+    // [case, views of x: [proxy, requests, local failures, 5xx], kind of local failure, expected score: 'kept' (>= 0.9) or 'low' (< 0.4)]
+    ['2 proxies, one cannot connect at all, the other reaches it fine', [['p1', 500, 500, 0], ['p2', 500, 0, 0]], 'connectFailures', 'kept'],
+    ['2 proxies, one times out on everything', [['p1', 500, 0, 0], ['p2', 500, 500, 0]], 'timeouts', 'kept'],
+    ['3 proxies, one gets resets on everything', [['p1', 500, 500, 0], ['p2', 500, 0, 0], ['p3', 500, 0, 0]], 'resets', 'kept'],
+    ['the unreachable proxy ejected it locally after a few tries', [['p1', 5, 5, 0], ['p2', 995, 0, 0]], 'connectFailures', 'kept'],
+    ['3 proxies, two cannot connect', [['p1', 500, 500, 0], ['p2', 500, 500, 0], ['p3', 500, 0, 0]], 'connectFailures', 'low'],
+    ['every proxy: connect failures on every request (dead)', [['p1', 500, 500, 0], ['p2', 500, 500, 0]], 'connectFailures', 'low'],
+    ['every proxy: timeouts on every request (hung)', [['p1', 500, 500, 0], ['p2', 500, 500, 0]], 'timeouts', 'low'],
+    ['every proxy: 50 % 503 (the instance\'s own answers)', [['p1', 500, 0, 250], ['p2', 500, 0, 250]], 'connectFailures', 'low'],
+    ['one proxy of two sees it answer 100 % 503: its own answers count wherever seen', [['p1', 500, 0, 500], ['p2', 500, 0, 0]], 'connectFailures', 'low'],
+  ] as const)('%s', (_name, views, kind, expected) => {
+    const s = scoresOf([reached('x', views, kind), ...healthyPeers])('x');
+    if (expected === 'kept') {
+      expect(s.score).toBeGreaterThanOrEqual(0.9);
+      expect(s.reasons).toEqual([]);
+    } else {
+      expect(s.components.success.value).toBeLessThan(0.1);
+      expect(s.score).toBeLessThan(0.4);
+    }
+  });
+
+  it('says which local failures it did not hold against the instance, and why', () => {
+    const s = scoresOf([reached('x', [['p1', 500, 500, 0], ['p2', 500, 0, 0]]), ...healthyPeers])('x');
+    expect(s.components.success.inputs).toMatchObject({ requests: 1_000, errors: 500, localFailures: 500, localFailureRate: 0, localViews: 2, viewsWithLocalFailures: 1, judgedErrorRate: 0 });
+    expect(s.notes).toEqual(['success judged per proxy: 500 of 500 connect failures, timeouts and resets not held against it (seen through 1 of 2 proxies; the median proxy view has 0.00 %)']);
+  });
+
+  it('one proxy only: the same figures as errors summed over every proxy', () => {
+    for (const [local, s5] of [[0, 0], [30, 0], [0, 30], [40, 60], [900, 50]] as const) {
+      const one = scoresOf([reached('x', [['p1', 1_000, local, s5]]), ...healthyPeers])('x');
+      const merged = scoresOf([inst('x', { errorTotal: local + s5, errors: { ...NO_ERRORS, connectFailures: local, status5xx: s5 } }), ...healthyPeers])('x');
+      expect(one.components.success.value).toBeCloseTo(merged.components.success.value, 12);
+      expect(one.components.success.inputs.judgedErrorRate).toBeCloseTo((local + s5) / 1_000, 12);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { activeCheckComponent, latencyComponent, saturationComponent, successComponent } from './components.js';
+import { failureEvidence } from './failure-evidence.js';
 import { latencyEvidence, servingInstances, type LatencyEvidence } from './latency-evidence.js';
 import { PeerMedian } from './peer-median.js';
 import { DEFAULT_SCORING_POLICY, type ScoringPolicy } from './scoring-policy.js';
@@ -12,7 +13,8 @@ const REASON_BELOW = 0.9;
  *
  *   score = success^w_s * latency^w_l * activeCheck^w_a * saturation^w_sat   (sum of w = 1)
  *
- * Peers are only instances that are really serving (servingInstances). O(n log n) per service
+ * Peers are only instances that are really serving (servingInstances). Local failures and latency
+ * are judged per proxy view, then across proxies (failureEvidence, latencyEvidence). O(n log n) per service
  * and proxy view: peer baselines are leave-one-out medians over one sorted array.
  * `policy` must come from scoringPolicy() (weights normalized).
  */
@@ -30,7 +32,7 @@ export function scoreService(input: ScoringServiceInput, policy: ScoringPolicy =
     const w = policy.weights;
     const lat = latencyComponent(latency[k] as LatencyEvidence, policy);
     const components: ScoreComponents = {
-      success: { ...successComponent(inst.requests, inst.errorTotal, policy), weight: w.success },
+      success: { ...successComponent(failureEvidence(inst), policy), weight: w.success },
       latency: { ...lat, weight: w.latency },
       activeCheck: { ...activeCheckComponent(inst.check, policy), weight: w.activeCheck },
       saturation: {
@@ -46,7 +48,7 @@ export function scoreService(input: ScoringServiceInput, policy: ScoringPolicy =
       score: combine(components),
       components,
       reasons: reasonsFor(components),
-      notes: lat.inputs.notJudged === null ? [] : [lat.inputs.notJudged],
+      notes: notesFor(components),
       sources: inst.sources ?? [],
     };
   });
@@ -69,7 +71,8 @@ function reasonsFor(c: ScoreComponents): string[] {
   const out: string[] = [];
   if (c.success.value < REASON_BELOW) {
     const i = c.success.inputs;
-    out.push(`success ${fmt(c.success.value)}: ${i.errors} errors in ${i.requests} requests (${fmt(i.errorRate * 100)} %)`);
+    const judged = Math.abs(i.judgedErrorRate - i.errorRate) > 1e-9 ? `, judged ${fmt(i.judgedErrorRate * 100)} % (local failures: median of ${i.localViews} proxies' views)` : '';
+    out.push(`success ${fmt(c.success.value)}: ${i.errors} errors in ${i.requests} requests (${fmt(i.errorRate * 100)} %)${judged}`);
   }
   if (c.latency.value < REASON_BELOW) {
     const i = c.latency.inputs;
@@ -88,5 +91,20 @@ function reasonsFor(c: ScoreComponents): string[] {
     const i = c.saturation.inputs;
     out.push(`saturation ${fmt(c.saturation.value)}: ${i.inFlight} in flight, ${fmt(i.ratio ?? 0)}x the ${fmt(i.expectedInFlight ?? 0)} its serving peers would have at its traffic`);
   }
+  return out;
+}
+
+/** What was seen but not held against the instance, and what could not be judged: said, not scored. */
+function notesFor(c: ScoreComponents): string[] {
+  const out: string[] = [];
+  const s = c.success.inputs;
+  const notHeld = s.localFailures - s.localFailureRate * s.requests;
+  if (notHeld >= 0.5) {
+    out.push(
+      `success judged per proxy: ${Math.round(notHeld)} of ${s.localFailures} connect failures, timeouts and resets not held against it ` +
+        `(seen through ${s.viewsWithLocalFailures} of ${s.localViews} proxies; the median proxy view has ${fmt(s.localFailureRate * 100)} %)`,
+    );
+  }
+  if (c.latency.inputs.notJudged !== null) out.push(c.latency.inputs.notJudged);
   return out;
 }

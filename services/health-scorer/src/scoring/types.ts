@@ -28,9 +28,23 @@ export interface ScoringServiceInput {
 
 export interface SuccessInputs {
   readonly requests: number;
+  /** Every error every proxy saw (5xx and local failures), before judgement. */
   readonly errors: number;
+  /** errors / requests. */
   readonly errorRate: number;
-  /** errors / (requests + priorRequests): a few errors on little traffic are not a verdict. */
+  /** 5xx: answers the instance gave, summed over every proxy. */
+  readonly ownErrors: number;
+  /** Connect failures, timeouts and resets, summed over every proxy. */
+  readonly localFailures: number;
+  /** Local-failure rate of the requests-weighted median proxy view (the lower of two equal views). */
+  readonly localFailureRate: number;
+  /** Proxy views with traffic that median was taken over (1: the merged figures). */
+  readonly localViews: number;
+  /** Of those, the views that saw any local failure. */
+  readonly viewsWithLocalFailures: number;
+  /** localFailureRate + (1 - localFailureRate) x the 5xx share of answered requests: what is judged. */
+  readonly judgedErrorRate: number;
+  /** judgedErrorRate x requests / (requests + priorRequests): a few errors on little traffic are not a verdict. */
   readonly smoothedErrorRate: number;
   readonly toleratedErrorRate: number;
 }
