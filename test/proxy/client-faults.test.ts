@@ -10,28 +10,9 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createInProcessBus, type EventBus, type HealthStatus, type ServiceMetrics } from '@slb/core';
 import type { Proxy, ProxyAddresses } from '@slb/proxy';
-import { get, service, startProxy, startUpstream, type Upstream } from './support.js';
+import { get, rawExchange, service, startProxy, startUpstream, statusOf, type Upstream } from './support.js';
 
-/** Writes raw bytes on a fresh connection; returns what came back until the proxy closed it. */
-function raw(port: number, payload: string, waitMs = 3000): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let out = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(out);
-    }, waitMs);
-    socket.on('data', (d) => (out += d.toString('latin1')));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    socket.on('error', () => undefined);
-    socket.write(payload);
-  });
-}
-
-const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
+const raw = (port: number, payload: string): Promise<string> => rawExchange(port, payload);
 const reasonOf = (response: string) => /\r\nx-slb-reason: ([A-Z_]+)/i.exec(response)?.[1];
 
 interface Fleet {

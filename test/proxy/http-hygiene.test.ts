@@ -5,35 +5,9 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Proxy, ProxyAddresses } from '@slb/proxy';
-import { service, startProxy, startUpstream, type Upstream } from './support.js';
+import { rawExchange, service, startProxy, startUpstream, statusOf, type Upstream } from './support.js';
 
-/** Sends raw bytes, returns everything the proxy answered until it closed (or timeout). */
-function raw(port: number, payload: string | string[], opts: { waitMs?: number; gapMs?: number } = {}): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let out = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(out);
-    }, opts.waitMs ?? 3000);
-    socket.on('data', (d) => (out += d.toString('latin1')));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    socket.on('error', () => undefined);
-    const parts = Array.isArray(payload) ? payload : [payload];
-    let i = 0;
-    const next = () => {
-      if (i >= parts.length || socket.destroyed) return;
-      socket.write(parts[i++]!);
-      if (i < parts.length) setTimeout(next, opts.gapMs ?? 0);
-    };
-    next();
-  });
-}
-
-const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
+const raw = rawExchange;
 const statuses = (response: string) => [...response.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
 
 describe('HTTP hygiene on raw sockets', () => {

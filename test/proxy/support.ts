@@ -3,7 +3,7 @@
  * that record what they received, and a proxy on port 0 with a silent logger.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { pino } from 'pino';
 import { request } from 'undici';
@@ -140,3 +140,44 @@ export function load(url: string, concurrency: number, headers: Record<string, s
     },
   };
 }
+
+export interface RawOptions {
+  /** Give up (and resolve with what came) after this long (default 3 s). */
+  readonly waitMs?: number;
+  /** Pause between the parts of a payload given as several (default 0). */
+  readonly gapMs?: number;
+  /** Resolve as soon as a status line has come, instead of waiting for the proxy to close. */
+  readonly statusLineOnly?: boolean;
+  /** Close the connection this long after the last part was written (a client walking away). */
+  readonly closeAfterMs?: number;
+}
+
+/** Sends raw bytes on a fresh connection; resolves with everything the proxy answered until it closed (or timeout). */
+export function rawExchange(port: number, payload: string | readonly string[], opts: RawOptions = {}): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let out = '';
+    const timer = setTimeout(() => socket.destroy(), opts.waitMs ?? 3_000);
+    socket.on('data', (d) => {
+      out += d.toString('latin1');
+      if (opts.statusLineOnly === true && out.includes('\r\n')) socket.destroy();
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    socket.on('error', () => undefined);
+    const parts = typeof payload === 'string' ? [payload] : payload;
+    let i = 0;
+    const next = (): void => {
+      if (i >= parts.length || socket.destroyed) return;
+      socket.write(parts[i++]!);
+      if (i < parts.length) setTimeout(next, opts.gapMs ?? 0);
+      else if (opts.closeAfterMs !== undefined) setTimeout(() => socket.destroy(), opts.closeAfterMs);
+    };
+    next();
+  });
+}
+
+/** The status code of a raw HTTP/1.1 answer (0: none). */
+export const statusOf = (response: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);

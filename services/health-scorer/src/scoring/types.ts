@@ -1,4 +1,5 @@
 import type { CombinedVerdict, ErrorCounts, LatencyQuantiles, ProxyView, SourceOffset } from '../windows/types.js';
+import type { FailureEvidence } from './failure-evidence.js';
 
 /** What scoring needs about one instance in one window (an InstanceWindow satisfies it). */
 export interface ScoringInstanceInput {
@@ -26,24 +27,10 @@ export interface ScoringServiceInput {
   readonly instances: readonly ScoringInstanceInput[];
 }
 
-export interface SuccessInputs {
-  readonly requests: number;
-  /** Every error every proxy saw (5xx and local failures), before judgement. */
-  readonly errors: number;
+/** The failure evidence (failure-evidence.ts) and what the success term made of it. */
+export interface SuccessInputs extends FailureEvidence {
   /** errors / requests. */
   readonly errorRate: number;
-  /** 5xx: answers the instance gave, summed over every proxy. */
-  readonly ownErrors: number;
-  /** Connect failures, timeouts and resets, summed over every proxy. */
-  readonly localFailures: number;
-  /** Local-failure rate of the requests-weighted median proxy view (the lower of two equal views). */
-  readonly localFailureRate: number;
-  /** Proxy views with traffic that median was taken over (1: the merged figures). */
-  readonly localViews: number;
-  /** Of those, the views that saw any local failure. */
-  readonly viewsWithLocalFailures: number;
-  /** localFailureRate + (1 - localFailureRate) x the 5xx share of answered requests: what is judged. */
-  readonly judgedErrorRate: number;
   /** judgedErrorRate x requests / (requests + priorRequests): a few errors on little traffic are not a verdict. */
   readonly smoothedErrorRate: number;
   readonly toleratedErrorRate: number;
