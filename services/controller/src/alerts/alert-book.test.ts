@@ -96,6 +96,21 @@ describe('alert state machine', () => {
     if (timeline.at(-1)?.[1] === false) expect(state.pending?.size ?? 0).toBe(0);
   });
 
+  it('every instance failing, the scores catching up one at a time: one page, NO_HEALTHY_INSTANCES', () => {
+    const sig = (type: AlertType, active: boolean, subject: string | null = null): AlertSignal => ({ type, serviceId: 'svc', subject, active, summary: type });
+    const { events } = run(
+      [
+        // 1.95 s: the first instance's scores fell: "2 of 3 healthy"
+        [1_950, { signals: [sig('SERVICE_DEGRADED', true), sig('NO_HEALTHY_INSTANCES', false)] }],
+        // 3.15 s: all three
+        [3_150, { signals: [sig('INSTANCE_EJECTED', true, 'u1'), sig('SERVICE_DEGRADED', true), sig('NO_HEALTHY_INSTANCES', true)] }],
+        [15_000, { signals: [sig('INSTANCE_EJECTED', true, 'u1'), sig('SERVICE_DEGRADED', true), sig('NO_HEALTHY_INSTANCES', true)] }],
+      ],
+      DEFAULT_ALERT_POLICY,
+    );
+    expect(events.map((e) => `${e.status} ${e.type}@${e.atMs - T0}`)).toEqual(['firing NO_HEALTHY_INSTANCES@3150']);
+  });
+
   it('a scope that no longer reports a pending condition drops it', () => {
     const scope = { serviceId: 'svc', types: ['ERROR_RATE_HIGH'] as AlertType[] };
     const { events, state } = run([[0, on('ERROR_RATE_HIGH')], [5_000, { signals: [], scopes: [scope] }], [10_000, on('ERROR_RATE_HIGH')]], DEFAULT_ALERT_POLICY);
@@ -114,7 +129,7 @@ describe('alert state machine', () => {
         [20_000, { signals: [sig('NO_HEALTHY_INSTANCES', false), sig('SERVICE_DEGRADED', true)] }],
         [20_000 + HOLD, { signals: [sig('SERVICE_DEGRADED', true)] }],
       ],
-      DEFAULT_ALERT_POLICY,
+      AT_ONCE, // inhibition alone, without the for: delays
     );
     expect(events.map((e) => `${e.status} ${e.type} ${e.serviceId}@${e.atMs - T0}`)).toEqual([
       'firing NO_HEALTHY_INSTANCES svc@0',

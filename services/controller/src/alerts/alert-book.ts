@@ -5,9 +5,11 @@ export const DEFAULT_ALERT_POLICY: AlertPolicy = Object.freeze({
   // A rejected config is cleared by the next accepted version of that key: nothing to wait for.
   resolveHoldMsByType: Object.freeze({ CONFIG_REJECTED: 0 }),
   // Fleet-wide figures come once a scoring window (5 s by default): these need the condition in
-  // at least three windows in a row. Ejections, rejected configs and the rest are facts, not
-  // figures near a threshold, and fire at once.
-  fireAfterMsByType: Object.freeze({ ERROR_RATE_HIGH: 10_000, LATENCY_SLO_BREACH: 10_000 }),
+  // at least three windows in a row. SERVICE_DEGRADED waits as long: when every instance fails,
+  // the scores catch up one instance at a time, and it would page "2 of 3 healthy" a second
+  // before NO_HEALTHY_INSTANCES (which inhibits it) is known. Ejections, rejected configs and the
+  // rest are facts, not figures near a threshold, and fire at once.
+  fireAfterMsByType: Object.freeze({ ERROR_RATE_HIGH: 10_000, LATENCY_SLO_BREACH: 10_000, SERVICE_DEGRADED: 10_000 }),
   // With no healthy instance, the symptoms (ejections, degraded, errors, latency) are that one
   // incident: they page only if still there once it resolved.
   inhibitedBy: Object.freeze(
