@@ -31,6 +31,14 @@ function decisionVersionOf(r: AuditRecord): number | undefined {
   }
 }
 
+/**
+ * The newest score evidence cites for an instance. An ejection's evidence lists the windows that
+ * caused it oldest first, and its reason names them in the same order, so the last of each match.
+ */
+function newestOf(scores: ReadonlyArray<{ instanceId: string; score: number }> | undefined, id: string): number | undefined {
+  return scores?.filter((s) => s.instanceId === id).at(-1)?.score;
+}
+
 export function checkConsistency(o: Observed): ConsistencyReport {
   const mismatches: string[] = [];
   const ejections = o.audit.filter((r) => r.action === 'instance.eject');
@@ -39,7 +47,7 @@ export function checkConsistency(o: Observed): ConsistencyReport {
     const at = new Date(e.atMs).toISOString().slice(11, 23);
     const say = (what: string) => mismatches.push(`${id} ejected ${at}: ${what}`);
     const reasonScore = scoreIn(e.reason);
-    const evidenceScore = e.evidence?.scores.find((s) => s.instanceId === id)?.score;
+    const evidenceScore = newestOf(e.evidence?.scores, id);
     if (reasonScore === undefined) say(`audit reason names no score ("${e.reason}")`);
     if (evidenceScore === undefined) say('audit evidence has no score for it');
     if (differ(reasonScore, evidenceScore)) say(`audit reason says score ${f(reasonScore)}, its own evidence ${f(evidenceScore)}`);
@@ -48,7 +56,7 @@ export function checkConsistency(o: Observed): ConsistencyReport {
     const decision = version === undefined ? undefined : o.decisions.get(version);
     if (decision === undefined) say(`decision ${version ?? '?'} not observed (cannot compare)`);
     else {
-      const dScore = decision.evidence.scores.find((s) => s.instanceId === id)?.score;
+      const dScore = newestOf(decision.evidence.scores, id);
       const dInst = decision.instances.find((i) => i.instanceId === id);
       if (differ(reasonScore, dScore)) say(`audit reason score ${f(reasonScore)}, decision ${version} evidence ${f(dScore)}`);
       if (dInst !== undefined && dInst.reason !== e.reason) say(`decision reason "${dInst.reason}" ≠ audit reason "${e.reason}"`);
@@ -63,7 +71,7 @@ export function checkConsistency(o: Observed): ConsistencyReport {
     }
     const alert = o.alerts.find((a) => a.dedupKey === `INSTANCE_EJECTED/${SERVICE_ID}/${id}` && Math.abs(a.startsAtMs - e.atMs) <= 3_000);
     if (alert !== undefined) {
-      const aev = alert.evidence?.scores.find((s) => s.instanceId === id)?.score;
+      const aev = newestOf(alert.evidence?.scores, id);
       if (differ(reasonScore, aev)) say(`alert evidence score ${f(aev)}, audit ${f(reasonScore)}`);
       const dScore = scoreIn(alert.description);
       if (differ(reasonScore, dScore)) say(`alert description says score ${f(dScore)}, audit ${f(reasonScore)}`);

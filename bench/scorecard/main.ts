@@ -36,6 +36,9 @@ const { values: opt } = parseArgs({
     product: { type: 'string' },
     'proxy-cpus': { type: 'string', default: '0' },
     'load-cpus': { type: 'string', default: '1' },
+    // The balancing policy of the service (default: the product's own default), to compare
+    // policies in the same conditions: --policy PEAK_EWMA.
+    policy: { type: 'string' },
   },
   strict: true,
 });
@@ -48,7 +51,9 @@ if (opt.list) {
 }
 const wanted = opt.only?.split(',').map((n) => n.trim());
 for (const w of wanted ?? []) if (!all.some((s) => s.name === w)) throw new Error(`unknown scenario ${w}; --list shows them`);
-const chosen = all.filter((s) => wanted === undefined || wanted.includes(s.name));
+const chosen = all
+  .filter((s) => wanted === undefined || wanted.includes(s.name))
+  .map((s) => (opt.policy === undefined ? s : { ...s, name: `${s.name} [${opt.policy}]`, serviceOverrides: { ...s.serviceOverrides, policy: { type: opt.policy } } }));
 const MODES = ['standalone', 'distributed', 'both'] as const;
 if (!(MODES as readonly string[]).includes(opt.mode)) throw new Error(`--mode must be one of ${MODES.join(', ')}`);
 const modes = opt.mode === 'both' ? (['standalone', 'distributed'] as const) : ([opt.mode] as ['standalone' | 'distributed']);

@@ -19,7 +19,7 @@ export function alertEvidence(evidence: unknown): Evidence {
     else if (instance.score !== null && instance.windowEndMs !== null) out.scores.push({ instanceId: instance.instanceId, score: instance.score, windowEndMs: instance.windowEndMs });
     if (instance.windowStartMs !== null && instance.windowEndMs !== null) out.windows.push({ startMs: instance.windowStartMs, endMs: instance.windowEndMs });
     out.sources.push(...instance.sources.map((s): SourceOffset => ({ topic: s.topic, partition: s.partition, offset: Number(s.offset) })));
-    if (instance.ejection !== null) out.notes.push(`ejected: ${instance.ejection.reason}`);
+    if (instance.ejection !== null) out.notes.push(`ejected: ${instance.ejection.reason}`, ...instance.ejection.because);
     out.notes.push(...instance.reasons);
   }
   if (evidence !== null && evidence !== undefined) {

@@ -76,7 +76,10 @@ export function wireEvidence(decision: RoutingDecision, instanceId?: string, ext
 
 function instanceNote(e: InstanceEvidence): string {
   const latest = e.score === null ? 'n/a' : e.score.toFixed(3);
-  if (e.ejection !== null) return `${e.instanceId}: ejected: ${e.ejection.reason}; latest window score ${latest}`;
+  if (e.ejection !== null) {
+    const because = e.ejection.because.length > 0 ? `; because ${e.ejection.because.join('; ')}` : '';
+    return `${e.instanceId}: ejected: ${e.ejection.reason}${because}; latest window score ${latest}`;
+  }
   return (
     `${e.instanceId}: score ${latest}, ${e.windowsBelowEject} windows below eject, ${e.windowsAboveReturn} at/above return` +
     `${e.ejectionDeferred ? ', ejection deferred' : ''}${e.reasons.length > 0 ? `; ${e.reasons.join('; ')}` : ''}`
@@ -153,7 +156,7 @@ export function stateFromWireDecision(wire: WireDecision, policy: DecisionPolicy
       belowEject: [],
       windowsAboveReturn: 0,
       // The predecessor's words stay the ejection's words: alerts and /api/why keep quoting them.
-      ejection: ejected ? { atMs: ejectedUntil - policy.minEjectionMs, reason: i.reason, windows: windowsOf.get(i.instanceId) ?? [] } : null,
+      ejection: ejected ? { atMs: ejectedUntil - policy.minEjectionMs, reason: i.reason, windows: windowsOf.get(i.instanceId) ?? [], because: [] } : null,
       reason: i.reason,
       lastWindowEndMs: lastWindow.get(i.instanceId) ?? Number.NEGATIVE_INFINITY,
       lastInput: null,

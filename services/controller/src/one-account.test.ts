@@ -20,6 +20,7 @@ const windowOf = (end: number, scores: Record<string, number>, silent: readonly 
     windowStartMs: end - 5_000,
     windowEndMs: end,
     sources: [{ topic: 'health-scores', partition: 0, offset: String(end) }],
+    reasons: score < 0.4 ? [`success ${score.toFixed(3)}: 40 errors in 100 requests (40.0 %)`] : [],
     ...(silent.includes(instanceId) ? { hasTrafficSignal: false } : {}),
   }));
 
@@ -42,6 +43,8 @@ describe('one account of an ejection', () => {
     expect(wire.instances.find((i) => i.instanceId === 'c')!.reason).toBe(reason);
     expect(audit.reason).toBe(reason);
     expect(audit.evidence!.scores).toEqual(causeScores);
+    // What lowered the score that ejected it travels with the ejection, in the scorer's words.
+    expect(audit.evidence!.notes.some((n) => n.includes(`ejected: ${reason}; because success 0.300: 40 errors in 100 requests`))).toBe(true);
     expect(alert.summary).toBe(`svc/c ejected: ${reason}`);
     expect(alert.evidence.scores).toEqual(causeScores);
     expect(explainInstance('svc', 'c', [audit], wire).answer).toContain(reason);
@@ -58,6 +61,7 @@ describe('one account of an ejection', () => {
     const refreshedWire = toWireDecision(refreshed, later, [], { issuedBy: 'controller-a', configVersion: 1, drained: new Set() });
     expect(refreshedWire.instances.find((i) => i.instanceId === 'c')!.reason).toBe(reason);
     expect(refreshedWire.evidence.scores.filter((s) => s.instanceId === 'c')).toEqual(causeScores);
+    expect(refreshedWire.evidence.notes.some((n) => n.includes('because success 0.300: 40 errors in 100 requests'))).toBe(true);
     expect(decisionSignals(refreshed).signals.find((s) => s.type === 'INSTANCE_EJECTED')!.summary).toBe(`svc/c ejected: ${reason}`);
 
     // Another member takes over from the wire: it quotes the same words and windows.

@@ -280,7 +280,7 @@ describe('one account of an ejection everywhere', () => {
     expect(d.decisions.at(-1)!.issuedAtMs).toBeGreaterThan(ejecting.decision!.issuedAtMs);
     const later = d.decisions.at(-1)!.evidence.instances.find((e) => e.instanceId === 'i01')!;
     expect(later.score).toBe(1);
-    expect(later.ejection).toEqual({ atMs: T0 + 2 * STEP, reason, windows: [{ windowEndMs: T0 + STEP, score: 0.346 }, { windowEndMs: T0 + 2 * STEP, score: 0.3 }] });
+    expect(later.ejection).toEqual({ atMs: T0 + 2 * STEP, reason, windows: [{ windowEndMs: T0 + STEP, score: 0.346 }, { windowEndMs: T0 + 2 * STEP, score: 0.3 }], because: [] });
     expect(d.route('i01')!.ejected).toBe(true);
     expect(later.reason).toBe(reason);
   });

@@ -278,7 +278,7 @@ function ejectionCause(w: Work, p: DecisionPolicy, nowMs: number): EjectionCause
   const windows = w.belowEject.length > 0 ? w.belowEject : [{ windowEndMs: w.lastWindowEndMs, score: latest(w) }];
   const scores = windows.map((x) => x.score.toFixed(3)).join(', ');
   const reason = `${w.windowsBelowEject} windows below ${p.ejectBelow} in a row (scores ${scores}); out for at least ${w.ejectionMs} ms`;
-  return { atMs: nowMs, reason, windows };
+  return { atMs: nowMs, reason, windows, because: w.lastInput?.reasons ?? [] };
 }
 
 function sameMembers(ids: ReadonlySet<string>, prev: ReadonlyMap<string, unknown>): boolean {

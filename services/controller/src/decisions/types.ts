@@ -77,6 +77,8 @@ export interface EjectionCause {
   readonly reason: string;
   /** The consecutive windows below the eject threshold that caused it, oldest first. */
   readonly windows: readonly ScoredWindow[];
+  /** What lowered the last of those scores, in the scorer's words (its reasons). */
+  readonly because: readonly string[];
 }
 
 export interface InstanceEvidence {
