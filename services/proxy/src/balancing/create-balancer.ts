@@ -2,7 +2,7 @@ import { SlbError } from '@slb/core/errors';
 import { createConsistentHashPicker } from './consistent-hash.js';
 import { EndpointState } from './endpoint-state.js';
 import { createLeastRequestPicker } from './least-request.js';
-import { resolvePolicyConfig, type ResolvedPolicyConfig } from './options.js';
+import { HOLD_TRICKLE_INTERVAL_MS, resolvePolicyConfig, type ResolvedPolicyConfig } from './options.js';
 import { createPeakEwmaPicker } from './peak-ewma-picker.js';
 import { weightsEqual, type PickInput, type Picker } from './picker.js';
 import { slowStartFactor } from './slow-start.js';
@@ -65,12 +65,17 @@ interface CandidateCache {
   readonly input: PickInput;
   readonly panic: boolean;
   readonly decisionActive: boolean;
+  /** Eligible instances held back (throttled) as of this refresh; 0 on the usual path. */
+  readonly held: number;
 }
 
 class PolicyBalancer implements Balancer {
   readonly policy: PolicyKind;
   private readonly cfg: ResolvedPolicyConfig;
   private readonly picker: Picker;
+  private readonly random: () => number;
+  /** The share of its picks a held-back instance keeps: the slow-start floor. */
+  private readonly holdPass: number;
   private states: EndpointState[] = [];
   private readonly byId = new Map<string, EndpointState>();
   /** Removed instances still finishing requests: their onEnd must not disturb anything. */
@@ -89,23 +94,59 @@ class PolicyBalancer implements Balancer {
     this.cfg = resolvePolicyConfig(policy);
     this.policy = this.cfg.kind;
     this.picker = createPicker(this.cfg, deps.random);
+    this.random = deps.random;
+    this.holdPass = this.cfg.slowStart.minWeightPercent / 100;
   }
 
   pick(ctx: PickContext, nowMs: number): Endpoint | undefined {
     const cache = this.refresh(nowMs);
     if (cache.eligible.length === 0) return undefined;
+    let input = cache.input;
     const exclude = ctx.exclude;
     if (exclude !== undefined && exclude.size > 0) {
       const remaining = cache.eligible.filter((s) => !exclude.has(s.id));
       // Everything left was already tried: a retry on a tried instance beats failing outright.
-      if (remaining.length > 0 && remaining.length < cache.eligible.length) {
-        let totalWeight = 0;
-        for (const s of remaining) totalWeight += s.weight;
-        const input = { candidates: remaining, equalWeights: weightsEqual(remaining), totalWeight, exclude };
-        return this.picker.pick(input, ctx, nowMs).endpoint;
-      }
+      if (remaining.length > 0 && remaining.length < cache.eligible.length) input = subsetInput(remaining, exclude);
     }
-    return this.picker.pick(cache.input, ctx, nowMs).endpoint;
+    const chosen = this.picker.pick(input, ctx, nowMs);
+    if (cache.held === 0 || chosen.heldUntilMs <= nowMs) return chosen.endpoint;
+    if (nowMs >= chosen.trickleAtMs && this.random() < this.holdPass) {
+      chosen.trickleAtMs = nowMs + HOLD_TRICKLE_INTERVAL_MS;
+      return chosen.endpoint;
+    }
+    return this.pickNotHeld(input, ctx, nowMs) ?? chosen.endpoint;
+  }
+
+  /**
+   * A held-back instance was chosen but keeps only a trickle: the slow-start floor (10 %) of
+   * the picks the policy gives it, and at most one per HOLD_TRICKLE_INTERVAL_MS. Otherwise the
+   * same policy chooses again among the candidates that are not held. Done after the policy
+   * rather than through its weights because a throttled instance answers fast and has nothing
+   * in flight, which load-aware policies (least-request, peak-EWMA, bounded-load hashing)
+   * would read as the best instance of all: this bound holds whatever the policy. Undefined
+   * when every candidate is held: then the holds cancel out and the policy's choice stands.
+   */
+  private pickNotHeld(input: PickInput, ctx: PickContext, nowMs: number): Endpoint | undefined {
+    const rest = input.candidates.filter((s) => s.heldUntilMs <= nowMs);
+    if (rest.length === 0) return undefined;
+    // The ring walk of consistent hashing skips what `exclude` names: held instances too.
+    const skip = new Set(input.exclude);
+    for (const s of input.candidates) if (s.heldUntilMs > nowMs) skip.add(s.id);
+    return this.picker.pick(subsetInput(rest, skip), ctx, nowMs).endpoint;
+  }
+
+  holdBack(id: string, untilMs: number, nowMs: number): void {
+    const s = this.byId.get(id);
+    if (s === undefined || untilMs <= s.heldUntilMs) return;
+    const wasHeld = s.heldUntilMs > nowMs;
+    s.heldUntilMs = untilMs;
+    // Extending a hold changes nothing now: the cache is refreshed when the old end comes.
+    if (!wasHeld && untilMs > nowMs) this.cache = undefined;
+  }
+
+  hasCandidateOutside(exclude: ReadonlySet<string>, nowMs: number): boolean {
+    for (const s of this.refresh(nowMs).eligible) if (!exclude.has(s.id)) return true;
+    return false;
   }
 
   onStart(id: string, _nowMs: number): void {
@@ -202,6 +243,7 @@ class PolicyBalancer implements Balancer {
       slowStartFactor: slowStartFactor(this.slowStartStart(s, nowMs), nowMs, this.cfg.slowStart),
       inFlight: s.inFlight,
       latencyEwmaMs: this.policy === 'peak-ewma' ? s.ewma.estimate(nowMs) : undefined,
+      heldBackUntilMs: s.heldUntilMs > nowMs ? s.heldUntilMs : undefined,
     }));
     return { policy: this.policy, panic: cache.panic, decisionActive: cache.decisionActive, endpoints };
   }
@@ -216,6 +258,8 @@ class PolicyBalancer implements Balancer {
     const eligible: EndpointState[] = [];
     let totalWeight = 0;
     let ramping = false;
+    let held = 0;
+    let nextHoldEndMs = Infinity;
     for (const s of this.states) {
       const available = s.unhealthy.size === 0 && !(decision?.ejected.has(s.id) ?? false);
       // Plain round robin ignores configured weights (that is weighted-round-robin's job) but
@@ -231,6 +275,10 @@ class PolicyBalancer implements Balancer {
       if (s.eligible) {
         eligible.push(s);
         totalWeight += s.weight;
+        if (s.heldUntilMs > nowMs) {
+          held++;
+          if (s.heldUntilMs < nextHoldEndMs) nextHoldEndMs = s.heldUntilMs;
+        }
       }
     }
     const cache: CandidateCache = {
@@ -238,11 +286,12 @@ class PolicyBalancer implements Balancer {
       input: { candidates: eligible, equalWeights: weightsEqual(eligible), totalWeight, exclude: undefined },
       panic,
       decisionActive: decision !== undefined,
+      held,
     };
     this.cache = cache;
     this.cacheAtMs = nowMs;
     this.cacheRamping = ramping;
-    this.cacheValidUntilMs = decision !== undefined ? decision.expiresAtMs : Infinity;
+    this.cacheValidUntilMs = Math.min(decision !== undefined ? decision.expiresAtMs : Infinity, nextHoldEndMs);
     return cache;
   }
 
@@ -268,6 +317,13 @@ class PolicyBalancer implements Balancer {
     }
     return s.slowStartFromMs;
   }
+}
+
+/** The pick input of a subset of the candidates (a retry's exclusion, the instances not held back). */
+function subsetInput(candidates: readonly EndpointState[], exclude: ReadonlySet<string>): PickInput {
+  let totalWeight = 0;
+  for (const s of candidates) totalWeight += s.weight;
+  return { candidates, equalWeights: weightsEqual(candidates), totalWeight, exclude };
 }
 
 /** Builds the balancer for one service; see docs/balancing.md for the policies. */

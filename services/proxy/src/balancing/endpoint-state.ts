@@ -10,6 +10,10 @@ export class EndpointState {
   inFlight = 0;
   /** Sources currently saying the instance is unhealthy; healthy when empty. */
   readonly unhealthy = new Set<HealthSource>();
+  /** Held back (throttled) while now < this; -Infinity when never held. */
+  heldUntilMs = -Infinity;
+  /** While held back, the next pick may pass to it no earlier than this. */
+  trickleAtMs = -Infinity;
   /** Start of the current slow-start ramp, if any. */
   slowStartFromMs: number | undefined;
   /** Smooth weighted round robin's "current weight" (also the dynamic-weight scheduler's). */

@@ -19,6 +19,13 @@ export const DEFAULT_SLOW_START: SlowStartConfig = Object.freeze({
   aggression: 1,
   minWeightPercent: 10,
 });
+/**
+ * A held-back (throttled) instance is passed at most one pick per this interval, on top of
+ * the slow-start floor's share: 5 extra tries a second per held instance at most, half the
+ * retry budget's floor of 10 retries a second, so the retries they cost fit in the budget
+ * however busy the service is.
+ */
+export const HOLD_TRICKLE_INTERVAL_MS = 200;
 /** Envoy's healthy_panic_threshold default. */
 export const DEFAULT_PANIC_THRESHOLD_PERCENT = 50;
 /** Envoy's least-request defaults. */

@@ -7,9 +7,16 @@ import { sampleDistinct, type PickInput, type Picker } from './picker.js';
  */
 export const NO_DATA_PENALTY = 1e12;
 
-/** load = latency estimate × (inFlight + 1) / weight; the penalty applies while unproven. */
-export function peakEwmaLoad(s: EndpointState, nowMs: number): number {
-  const base = !s.ewma.hasData && s.inFlight > 0 ? NO_DATA_PENALTY + s.inFlight : s.ewma.estimate(nowMs) * (s.inFlight + 1);
+/**
+ * load = latency estimate × (inFlight + 1) / weight; the penalty applies while unproven.
+ * `unprovenEstimateMs` prices an instance that has never answered and has nothing in flight
+ * (default: its own default-RTT estimate).
+ */
+export function peakEwmaLoad(s: EndpointState, nowMs: number, unprovenEstimateMs?: number): number {
+  let base: number;
+  if (!s.ewma.hasData && s.inFlight > 0) base = NO_DATA_PENALTY + s.inFlight;
+  else if (!s.ewma.hasData && unprovenEstimateMs !== undefined) base = unprovenEstimateMs;
+  else base = s.ewma.estimate(nowMs) * (s.inFlight + 1);
   return base / s.weight;
 }
 
@@ -24,8 +31,17 @@ export function createPeakEwmaPicker(choiceCount: number, random: () => number):
       if (candidates.length === 1) return candidates[0] as EndpointState;
       let best: EndpointState | undefined;
       let bestLoad = Infinity;
-      for (const c of sampleDistinct(candidates, choiceCount, random)) {
-        const load = peakEwmaLoad(c, nowMs);
+      const sampled = sampleDistinct(candidates, choiceCount, random);
+      // An instance that has never answered (new, or only ever throttled) and has nothing in
+      // flight is priced like the best proven one it is compared with, not at the default RTT:
+      // against peers answering in 1-2 ms a 30-ms default starved it for about 10 s × ln(30 / 2)
+      // (seen: an instance got no request for the first second of a run, and a throttled one none
+      // after its hold). One request in flight without an answer makes it unproven again, so it
+      // is probed one request at a time (NO_DATA_PENALTY).
+      let provenBest: number | undefined;
+      for (const c of sampled) if (c.ewma.hasData) provenBest = Math.min(provenBest ?? Infinity, c.ewma.estimate(nowMs));
+      for (const c of sampled) {
+        const load = peakEwmaLoad(c, nowMs, provenBest);
         if (best === undefined || load < bestLoad) {
           best = c;
           bestLoad = load;

@@ -103,6 +103,29 @@ describe('peak-EWMA balancing', () => {
     for (const id of ['a', 'b', 'c']) expect(hits[id], id).toBeGreaterThan(0.2 * 2_400);
   });
 
+  it.each([
+    // [case, what the third instance did before, picks in the first second it may get traffic]
+    ['a new instance beside two answering in 1 ms', 'new'],
+    ['an instance that has only ever been throttled (no latency, like a 429)', 'throttled'],
+  ] as const)('%s gets its share in the first second, not after its default RTT decays', (_name, before) => {
+    // Serial requests at 200/s, all answering in 1 ms. The unproven instance was priced at the
+    // 30-ms default and starved for about 10 s × ln(30 / 1) against two choices of 1-ms peers.
+    const b = createBalancer({ kind: 'peak-ewma', slowStart: { windowMs: 0 } }, { random: seededRandom(11) });
+    b.setEndpoints(['a', 'b', 'c'].map((id) => ({ id, address: id, weight: 1 })), 0);
+    if (before === 'throttled') {
+      b.onStart('c', 0);
+      b.onEnd('c', Number.NaN, true, 0);
+    }
+    const hits: Record<string, number> = { a: 0, b: 0, c: 0 };
+    for (let t = 0; t < 1_000; t += 5) {
+      const e = b.pick({}, t)!;
+      b.onStart(e.id, t);
+      b.onEnd(e.id, 1, true, t + 1);
+      hits[e.id]! += 1;
+    }
+    for (const id of ['a', 'b', 'c']) expect(hits[id], JSON.stringify(hits)).toBeGreaterThan(0.2 * 200);
+  });
+
   it('the default RTT decays from when the instance was added', () => {
     const e = new PeakEwma(10_000, 30, 5_000);
     expect(e.estimate(5_000)).toBe(30);

@@ -70,6 +70,15 @@ export interface Balancer {
   setHealth(id: string, healthy: boolean, nowMs: number, source?: HealthSource): void;
   /** Latest control-plane decision; undefined clears it. Un-ejected instances enter slow start. */
   setDecision(decision: RoutingDecisionInput | undefined, nowMs: number): void;
+  /**
+   * The instance said it is full (429, or 503 with Retry-After): until `untilMs` it keeps only
+   * the slow-start floor (10 %) of the picks the policy gives it, the rest go to instances
+   * that are not held back. Not a health state: no ejection, no panic, no slow start after.
+   * A later `untilMs` extends the hold; an earlier one is ignored.
+   */
+  holdBack(id: string, untilMs: number, nowMs: number): void;
+  /** Whether some available instance is not in `exclude` (a retry could go somewhere new). */
+  hasCandidateOutside(exclude: ReadonlySet<string>, nowMs: number): boolean;
   /** A read-only view for the admin API and metrics. */
   snapshot(nowMs: number): BalancerSnapshot;
 }
@@ -88,6 +97,8 @@ export interface EndpointSnapshot {
   readonly inFlight: number;
   /** Peak-EWMA latency estimate in ms (peak-ewma policy only, else undefined). */
   readonly latencyEwmaMs: number | undefined;
+  /** Held back (it answered 429 / 503 with Retry-After) until then; undefined when not held. */
+  readonly heldBackUntilMs: number | undefined;
 }
 
 export interface BalancerSnapshot {

@@ -101,6 +101,15 @@ export function clientResponseHeaders(raw: readonly Buffer[], requestId: string)
   return out;
 }
 
+/** The value of the first field `lowerName` (lower case) in undici's raw response headers. */
+export function rawResponseHeader(raw: readonly Buffer[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === lowerName.length && name.toString('latin1').toLowerCase() === lowerName) return raw[i + 1]!.toString('latin1');
+  }
+  return undefined;
+}
+
 /** The value of the first header `lowerName` in node's raw header list. */
 export function rawHeader(raw: readonly string[], lowerName: string): string | undefined {
   for (let i = 0; i < raw.length; i += 2) {

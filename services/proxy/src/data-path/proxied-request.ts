@@ -17,15 +17,18 @@
  * leaves is neutral (try-failure.ts) and is answered 400/501/413/499 without a retry. A failed try is
  * retried on another instance when the retry policy allows it (idempotent methods, or a
  * failure before anything was sent), the body can be replayed (none, or not read yet), the
- * retry budget has room; after a full-jitter backoff.
+ * retry budget has room; after a full-jitter backoff. An instance that answers it is full (429,
+ * or 503 with Retry-After) is held back in the balancer for its Retry-After
+ * (resilience/throttle-hold.ts), and a 429 to an idempotent request is retried at once on an
+ * instance not tried yet; it is neutral for outlier detection and the latency estimate.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Clock, ErrorCode } from '@slb/core';
 import type { Logger } from 'pino';
-import { IDEMPOTENT_METHODS, fullJitterBackoffMs, shouldRetry, admit, type LocalFailure, type OutlierEvent } from '../resilience/index.js';
+import { IDEMPOTENT_METHODS, TOO_MANY_REQUESTS, fullJitterBackoffMs, shouldRetry, admit, throttleHoldMs, type LocalFailure, type OutlierEvent } from '../resilience/index.js';
 import type { Balancer, PickContext } from '../balancing/index.js';
-import { clientResponseHeaders, rawHeader, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders, rawHeader, rawResponseHeader, upstreamRequestHeaders } from './headers.js';
 import { clientAddress, forwardedValues, peerAddress, type TrustPolicy } from './forwarding-headers.js';
 import { sendError } from './http-errors.js';
 import type { ProxyMetrics } from '../operations/metrics.js';
@@ -103,7 +106,7 @@ function hashKeyOf(svc: RoutedService, req: IncomingMessage, peer: string, trust
 class UpstreamTry {
   abort: ((err?: Error) => void) | undefined;
   resume: RawHandlerResume | undefined;
-  /** This try's answer is read to the end and thrown away (a retried 502/503/504). */
+  /** This try's answer is read to the end and thrown away (a retried 429/502/503/504). */
   discarding = false;
   discardStatus = 0;
   /** A retry-budget slot was taken when this try's answer was discarded. */
@@ -287,16 +290,8 @@ export class ProxiedRequest {
   tryHeaders(t: UpstreamTry, status: number, rawHeaders: Buffer[], resume: RawHandlerResume, statusText?: string): boolean {
     if (status < 200) return true;
     if (t.cancelled || this.finished) return false;
-    const other = this.active.length > 1;
-    if (status >= 502 && status <= 504 && (other || (this.canRetry({ status }) && this.acquireRetry()))) {
-      // Throw this answer away (read to the end so the connection stays usable): another try
-      // is running, or a retry follows. The budget was checked first: without budget the
-      // client gets this answer as it is.
-      t.discarding = true;
-      t.discardStatus = status;
-      t.retryAcquired = !other;
-      return true;
-    }
+    // One comparison on the usual path; the rest of the answers that matter are rare.
+    if (status >= TOO_MANY_REQUESTS && this.discardForRetry(t, status, rawHeaders)) return true;
     this.winner = t;
     t.resume = resume;
     if (this.active.length > 1) this.cancelAll(t);
@@ -322,15 +317,18 @@ export class ProxiedRequest {
     if (t.discarding) {
       this.endTry(t, t.discardStatus, undefined);
       if (this.active.length > 0) return; // the other try (a hedge) carries on
-      if (t.retryAcquired) this.retry(true);
-      else if (this.canRetry({ status: t.discardStatus })) this.retry();
+      // A 429's retry goes to an instance not tried yet, which has no reason to be full: no
+      // backoff (the backoff spares an instance that is failing, and this one is held back).
+      const throttled = t.discardStatus === TOO_MANY_REQUESTS;
+      if (t.retryAcquired) this.retry(true, throttled);
+      else if (this.canRetryAnswer(t.discardStatus)) this.retry(false, throttled);
       else this.fail('SLB_PROXY_NO_HEALTHY_INSTANCE', `every try of ${this.svc.id} answered ${t.discardStatus}`);
       return;
     }
     const status = this.res.statusCode;
     const endMono = this.endTry(t, status, undefined);
     this.res.end();
-    this.complete(status, status >= 500 ? 'upstream-5xx' : 'ok', endMono);
+    this.complete(status, status < TOO_MANY_REQUESTS ? 'ok' : status >= 500 ? 'upstream-5xx' : status === TOO_MANY_REQUESTS ? 'upstream-throttled' : 'ok', endMono);
   }
 
   tryError(t: UpstreamTry, err: Error & { code?: string }): void {
@@ -420,13 +418,15 @@ export class ProxiedRequest {
       this.balancer.onEnd(inst.id, effect === 'neutral' ? latency : Number.NaN, true, now);
       return endMono;
     }
-    this.balancer.onEnd(inst.id, latency, failure === undefined && status < 500, now);
+    // A 429 is answered before any work: its latency says nothing about the instance's, and
+    // counting it would make a full instance look like the fastest one.
+    this.balancer.onEnd(inst.id, status === TOO_MANY_REQUESTS ? Number.NaN : latency, failure === undefined && status < 500, now);
     const events = this.svc.detector.record(inst.id, failure === undefined ? { status } : { localFailure: failure }, now);
     if (events.length > 0) this.ctx.onOutlierEvents(this.svc, events);
     let outcome: OutcomeClass;
     if (failure !== undefined) outcome = failure;
     else if (status >= 500) outcome = '5xx';
-    else if (status >= 400) outcome = '4xx';
+    else if (status >= 400) outcome = status === TOO_MANY_REQUESTS ? 'throttled' : '4xx';
     else outcome = 'ok';
     recordOutcome(inst.window, outcome, latency);
     return endMono;
@@ -456,6 +456,49 @@ export class ProxiedRequest {
     return shouldRetry({ method: this.req.method!, failure, attempts: this.tries, maxAttempts: this.svc.maxAttempts }).retry;
   }
 
+  /**
+   * A 429 or 503 with Retry-After holds its instance back; a 429/502/503/504 is thrown away
+   * (read to the end so the connection stays usable) when another try is running or a retry
+   * follows. The budget is checked first: without budget the client gets this answer as it is
+   * (a 429 with the instance's Retry-After). True when the answer is discarded.
+   */
+  private discardForRetry(t: UpstreamTry, status: number, rawHeaders: Buffer[]): boolean {
+    if (status === TOO_MANY_REQUESTS || status === 503) this.holdBackIfThrottled(t.inst, status, rawHeaders);
+    if (status !== TOO_MANY_REQUESTS && (status < 502 || status > 504)) return false;
+    const other = this.active.length > 1;
+    if (!other && !(this.canRetryAnswer(status) && this.acquireRetry())) return false;
+    t.discarding = true;
+    t.discardStatus = status;
+    t.retryAcquired = !other;
+    return true;
+  }
+
+  /**
+   * Whether an answer with this (retriable) status may be retried. A 429 only when an instance
+   * not tried yet can take the retry: the ones tried are full, and asking one of them again a
+   * few milliseconds later (the exclusion is dropped when nothing else is left) is pointless.
+   */
+  private canRetryAnswer(status: number): boolean {
+    if (!this.canRetry({ status })) return false;
+    if (status !== TOO_MANY_REQUESTS) return true;
+    const tried = new Set(this.exclude);
+    for (const id of this.triedIds) tried.add(id);
+    return this.balancer.hasCandidateOutside(tried, this.ctx.clock.now());
+  }
+
+  /**
+   * The instance said it is full (429, or 503 with Retry-After): the balancer gives it a
+   * trickle of its share until the Retry-After time is up (throttle-hold.ts). Local to this
+   * proxy and temporary: no health change, nothing for outlier detection.
+   */
+  private holdBackIfThrottled(inst: RoutedInstance, status: number, rawHeaders: Buffer[]): void {
+    const now = this.ctx.clock.now();
+    const holdMs = throttleHoldMs(status, rawResponseHeader(rawHeaders, 'retry-after'), now);
+    if (holdMs === undefined) return;
+    this.balancer.holdBack(inst.id, now + holdMs, now);
+    this.ctx.metrics.heldBack.labels(this.svc.id, inst.id).inc();
+  }
+
   /** Takes one retry from the budget; counts and returns false when it is spent. */
   private acquireRetry(): boolean {
     const svc = this.svc;
@@ -468,7 +511,7 @@ export class ProxiedRequest {
     return true;
   }
 
-  private retry(acquired = false): void {
+  private retry(acquired = false, immediate = false): void {
     if (this.finished) return;
     const svc = this.svc;
     if (!acquired && !this.acquireRetry()) {
@@ -479,7 +522,7 @@ export class ProxiedRequest {
     this.ctx.metrics.retries.labels(svc.id).inc();
     const exclude = (this.exclude ??= new Set());
     for (const id of this.triedIds) exclude.add(id);
-    const delay = fullJitterBackoffMs(this.tries, svc.backoff, this.ctx.random);
+    const delay = immediate ? 0 : fullJitterBackoffMs(this.tries, svc.backoff, this.ctx.random);
     const go = () => {
       if (this.finished) return;
       const inst = this.pick();

@@ -16,6 +16,7 @@ const endpoint = (id: string, over: Partial<EndpointSnapshot> = {}): EndpointSna
   slowStartFactor: 1,
   inFlight: 0,
   latencyEwmaMs: undefined,
+  heldBackUntilMs: undefined,
   ...over,
 });
 const outlier = (id: string, ejected = false): OutlierHostSnapshot => ({ id, ejected, ejectedUntilMs: ejected ? 30_000 : undefined, ejectionCount: ejected ? 1 : 0, consecutive5xx: 0, consecutiveGatewayFailures: 0, intervalRequests: 0, intervalFailures: 0 });

@@ -24,7 +24,8 @@ describe('health verdict: unhealthy while any source says so', () => {
 describe('what an outlier event does', () => {
   const cases: Array<[string, OutlierEvent, ReturnType<typeof outlierEffect>]> = [
     ['an ejection takes it out and says until when', { type: 'eject', id: 'i', reason: 'consecutive-gateway-failure', atMs: 0, untilMs: 30_000, ejectionCount: 1, evidence: {} }, { healthy: false, details: { source: 'outlier', reason: 'consecutive-gateway-failure', untilMs: '30000' } }],
-    ['its end brings it back', { type: 'uneject', id: 'i', atMs: 30_000 }, { healthy: true, details: { source: 'outlier', reason: 'ejection time over' } }],
+    ['its end brings it back', { type: 'uneject', id: 'i', atMs: 30_000, cause: 'time' }, { healthy: true, details: { source: 'outlier', reason: 'ejection time over' } }],
+    ['a passing active check brings it back', { type: 'uneject', id: 'i', atMs: 4_000, cause: 'active-check' }, { healthy: true, details: { source: 'outlier', reason: 'active check passed' } }],
     ['a skipped ejection changes nothing', { type: 'skipped', id: 'i', reason: 'success-rate', cause: 'max-ejection-percent', atMs: 0, evidence: {} }, undefined],
   ];
   it.each(cases)('%s', (_name, event, expected) => {

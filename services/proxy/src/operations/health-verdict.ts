@@ -49,7 +49,7 @@ export function outlierEffect(e: OutlierEvent): OutlierEffect | undefined {
     case 'eject':
       return { healthy: false, details: { source: 'outlier', reason: e.reason, untilMs: String(e.untilMs) } };
     case 'uneject':
-      return { healthy: true, details: { source: 'outlier', reason: 'ejection time over' } };
+      return { healthy: true, details: { source: 'outlier', reason: e.cause === 'active-check' ? 'active check passed' : 'ejection time over' } };
     case 'skipped':
       return undefined;
   }

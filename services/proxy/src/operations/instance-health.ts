@@ -2,8 +2,11 @@
  * Everything that changes whether this proxy sends an instance traffic, wired to the balancer,
  * metrics, logs and health-status: active health checks (one HealthChecker per service with a
  * healthCheck section) and passive outlier detection's events (inline from requests, and from
- * a 250 ms timer so ejections end even without traffic). The rules are elsewhere: the verdict
- * and an outlier event's effect in health-verdict.ts, ejection in resilience/outlier-detector.
+ * a 100 ms scan). The scan ends ejections whose time is up even without traffic, and looks for
+ * stalled instances: tries unanswered while the peers answer (unanswered-tries.ts measures,
+ * resilience/stall-detection.ts judges). An active check that passes again after failing ends
+ * an outlier ejection. The rules are elsewhere: the verdict and an outlier event's effect in
+ * health-verdict.ts, ejection in resilience/outlier-detector and stall-detection.
  */
 import type { Clock, EventBus } from '@slb/core';
 import type { Logger } from 'pino';
@@ -11,10 +14,15 @@ import { HealthChecker } from './health-checker.js';
 import { healthVerdict, outlierEffect } from './health-verdict.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { OutlierEvent } from '../resilience/index.js';
+import { anySilentPastFloor, findStalls, type InstanceActivity } from '../resilience/stall-detection.js';
 import type { RoutedService } from '../control/routed-service.js';
+import { UnansweredTries } from './unanswered-tries.js';
 
-/** How often ejections are checked for their end when no request does it. */
-export const OUTLIER_TICK_MS = 250;
+/**
+ * How often the scan runs: ejections whose time is up end, stalled instances are found. Fine
+ * enough that a stall is out within the floor (500 ms) plus about one scan.
+ */
+export const OUTLIER_TICK_MS = 100;
 
 export interface InstanceHealthDeps {
   readonly clock: Clock;
@@ -42,6 +50,8 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
   const checkers = new Map<string, HealthChecker>();
   let started = false;
   let timer: NodeJS.Timeout | undefined;
+  const tries = new UnansweredTries(() => clock.monotonic());
+  let lastScanMono: number | undefined;
 
   const publishVerdict = (svc: RoutedService, instanceId: string, checkType: 'HTTP' | 'TCP', responseTimeMs: number | null, details: Record<string, string>) => {
     if (bus === undefined) return;
@@ -60,7 +70,7 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
       if (e.type === 'eject') {
         deps.metrics.ejections.labels(svc.id, e.id, e.reason).inc();
         logger.warn({ serviceId: svc.id, instanceId: e.id, reason: e.reason, untilMs: e.untilMs, evidence: e.evidence }, 'instance ejected');
-      } else logger.info({ serviceId: svc.id, instanceId: e.id }, 'instance returned from ejection');
+      } else logger.info({ serviceId: svc.id, instanceId: e.id, cause: e.cause }, 'instance returned from ejection');
       publishVerdict(svc, e.id, checkType, null, effect.details);
     }
   };
@@ -86,11 +96,38 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
             current.balancer.setHealth(r.instanceId, r.healthy, clock.now(), 'active');
             logger.info({ serviceId, instanceId: r.instanceId, state: r.transition, details: r.details }, 'health check state changed');
           }
+          const returned = current.detector.activeCheckResult(r.instanceId, r.passed, r.healthy, clock.now());
+          if (returned.length > 0) onOutlierEvents(current, returned);
           publishVerdict(current, r.instanceId, cfg.type, r.responseTimeMs, r.details);
         },
       });
     checkers.set(serviceId, checker);
     checker.update(cfg, svc.config.instances.map((i) => ({ id: i.id, address: i.address })));
+  };
+
+  /** The stalled instances of `svc` now; the typical latencies are read only when someone may be. */
+  const stalls = (svc: RoutedService, nowMono: number, lateByMs: number) => {
+    const cfg = svc.detector.config.stall;
+    const look = (quantile?: number): InstanceActivity[] => [...svc.instances.values()].map((i) => tries.activity(i.id, i.address, nowMono, quantile));
+    if (!anySilentPastFloor(look(), cfg)) return [];
+    return findStalls(look(cfg.latencyQuantile), lateByMs, cfg);
+  };
+
+  const addresses = (services: readonly RoutedService[]) => services.flatMap((svc) => [...svc.instances.values()].map((i) => i.address));
+
+  const scan = () => {
+    const now = clock.now();
+    const mono = clock.monotonic();
+    // How late this scan is: the proxy's own event-loop lag, when the rule must not judge.
+    const lateByMs = lastScanMono === undefined ? 0 : mono - lastScanMono - OUTLIER_TICK_MS;
+    lastScanMono = mono;
+    const services = [...deps.allServices()];
+    tries.watch(addresses(services));
+    for (const svc of services) {
+      const events = svc.detector.tick(now);
+      for (const s of stalls(svc, mono, lateByMs)) events.push(...svc.detector.ejectStalled(s.id, s.evidence, now));
+      if (events.length > 0) onOutlierEvents(svc, events);
+    }
   };
 
   return {
@@ -99,18 +136,16 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
     start() {
       started = true;
       for (const svc of deps.allServices()) sync(svc, svc.id);
-      timer = setInterval(() => {
-        const now = clock.now();
-        for (const svc of deps.allServices()) {
-          const events = svc.detector.tick(now);
-          if (events.length > 0) onOutlierEvents(svc, events);
-        }
-      }, OUTLIER_TICK_MS);
+      tries.start();
+      tries.watch(addresses([...deps.allServices()]));
+      timer = setInterval(scan, OUTLIER_TICK_MS);
       timer.unref();
     },
     stop() {
       started = false;
       if (timer !== undefined) clearInterval(timer);
+      tries.stop();
+      lastScanMono = undefined;
       for (const c of checkers.values()) c.stop();
       checkers.clear();
     },

@@ -15,6 +15,7 @@ export interface ProxyMetrics {
   readonly retries: Counter<'service'>;
   readonly hedges: Counter<'service'>;
   readonly budgetExhausted: Counter<'service'>;
+  readonly heldBack: Counter<'service' | 'instance'>;
   readonly breakerOpen: Gauge<'service' | 'instance'>;
   readonly healthyInstances: Gauge<'service'>;
   readonly configVersion: Gauge<'service'>;
@@ -41,6 +42,7 @@ export function createProxyMetrics(options: ProxyMetricsOptions = {}): ProxyMetr
     retries: new Counter({ name: 'slb_proxy_retries_total', help: 'Retries started, by service.', labelNames: ['service'] as const, registers: [registry] }),
     hedges: new Counter({ name: 'slb_proxy_hedges_total', help: 'Hedged copies sent after the latency quantile, by service.', labelNames: ['service'] as const, registers: [registry] }),
     budgetExhausted: new Counter({ name: 'slb_proxy_retry_budget_exhausted_total', help: 'Retries refused because the retry budget was spent.', labelNames: ['service'] as const, registers: [registry] }),
+    heldBack: new Counter({ name: 'slb_proxy_held_back_total', help: 'Throttled answers (429, or 503 with Retry-After) that held an instance back, by service and instance.', labelNames: ['service', 'instance'] as const, registers: [registry] }),
     breakerOpen: new Gauge({ name: 'slb_proxy_breaker_open', help: '1 while an instance is at a circuit-breaker limit.', labelNames: ['service', 'instance'] as const, registers: [registry] }),
     healthyInstances: new Gauge({
       name: 'slb_proxy_healthy_instances',

@@ -19,6 +19,19 @@ describe('telemetry windows', () => {
     expect(e.metrics.p95Latency).toBeLessThan(50 * 1.01);
   });
 
+  it('counts a throttled answer (429) as a 4xx, never an error, and keeps its latency out of the sketch', () => {
+    const w = createInstanceWindow();
+    for (let i = 0; i < 90; i++) recordOutcome(w, 'throttled', 0.2);
+    for (let i = 0; i < 10; i++) recordOutcome(w, 'ok', 40);
+    const e = drainWindow(w, ctx);
+    expect(e).toMatchObject({ requests: 100, errors: { status5xx: 0, status4xx: 90, connectFailures: 0, timeouts: 0, resets: 0 }, metrics: { errorRate: 0 } });
+    expect(DDSketch.fromProto(e.latencySketch!).count).toBe(10);
+    expect(e.metrics.p95Latency).toBeGreaterThan(40 * 0.99);
+    // Nothing but 429s: no latency to report, as for a window of refused connections.
+    for (let i = 0; i < 5; i++) recordOutcome(w, 'throttled', 0.2);
+    expect(drainWindow(w, ctx)).toMatchObject({ requests: 5, latencySketch: null, metrics: { p95Latency: null, errorRate: 0 } });
+  });
+
   it('resets after each window and reports an empty one without a sketch', () => {
     const w = createInstanceWindow();
     for (let i = 0; i < 1000; i++) recordOutcome(w, 'ok', i);

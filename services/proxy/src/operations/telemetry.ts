@@ -11,7 +11,8 @@ import type { ServiceMetrics } from '@slb/core';
 
 export const SKETCH_RELATIVE_ACCURACY = 0.01;
 
-export type OutcomeClass = 'ok' | '4xx' | '5xx' | 'connect' | 'timeout' | 'reset';
+/** `throttled`: a 429, counted as a 4xx, without its latency (answered before any work). */
+export type OutcomeClass = 'ok' | '4xx' | 'throttled' | '5xx' | 'connect' | 'timeout' | 'reset';
 
 export interface InstanceWindow {
   requests: number;
@@ -42,6 +43,10 @@ export function recordOutcome(w: InstanceWindow, outcome: OutcomeClass, latencyM
     case '4xx':
       w.status4xx++;
       break;
+    case 'throttled':
+      // A full instance's fast refusals in the sketch would make it look the fastest of all.
+      w.status4xx++;
+      return;
     case '5xx':
       w.status5xx++;
       break;

@@ -5,3 +5,4 @@ export * from './retry-policy.js';
 export * from './admission-limits.js';
 export * from './latency-window.js';
 export * from './hedging.js';
+export * from './throttle-hold.js';

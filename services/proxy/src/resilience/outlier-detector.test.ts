@@ -57,9 +57,13 @@ describe('consecutive failures eject inline', () => {
 
 describe("a client's fault never counts against an instance", () => {
   const C499: RequestOutcome = { status: 499 };
+  const T429: RequestOutcome = { status: 429 };
   const cases: { name: string; outcomes: RequestOutcome[]; ejected: boolean; requests: number; failures: number }[] = [
-    { name: '4xx of every kind are successes', outcomes: [400, 401, 403, 404, 408, 413, 429, 431].flatMap((status) => Array(20).fill({ status })), ejected: false, requests: 160, failures: 0 },
+    { name: '4xx of every kind are successes', outcomes: [400, 401, 403, 404, 408, 413, 431].flatMap((status) => Array(20).fill({ status })), ejected: false, requests: 140, failures: 0 },
     { name: 'client aborts (499) are not counted at all', outcomes: Array(100).fill(C499), ejected: false, requests: 0, failures: 0 },
+    // An instance that is full (429) is held back by the data path, not judged here.
+    { name: 'throttled answers (429) are not counted at all', outcomes: Array(100).fill(T429), ejected: false, requests: 0, failures: 0 },
+    { name: 'a 429 neither breaks nor extends a 5xx streak', outcomes: [E503, E503, T429, E503, T429, E503, E503], ejected: true, requests: 5, failures: 5 },
     { name: 'a 499 neither breaks nor extends a gateway streak', outcomes: [E503, E503, C499, E503, C499, E503, E503], ejected: true, requests: 5, failures: 5 },
     { name: 'a 4xx breaks a streak like any answer', outcomes: [E503, E503, E503, E503, { status: 400 }, E503, E503, E503, E503], ejected: false, requests: 9, failures: 8 },
   ];
@@ -88,7 +92,7 @@ describe('ejection time and return', () => {
       if (ej?.type !== 'eject') throw new Error('expected an ejection');
       durations.push(ej.untilMs - t);
       expect(d.tick(ej.untilMs - 1)).toEqual([]);
-      expect(d.tick(ej.untilMs)).toEqual([{ type: 'uneject', id: 'h0', atMs: ej.untilMs }]);
+      expect(d.tick(ej.untilMs)).toEqual([{ type: 'uneject', id: 'h0', atMs: ej.untilMs, cause: 'time' }]);
       expect(d.isEjected('h0')).toBe(false);
       t = ej.untilMs + 1;
     }
@@ -222,5 +226,75 @@ describe('configuration', () => {
     d.setHosts(['h1', 'h2', 'h3']);
     expect(d.snapshot().map((h) => h.id)).toEqual(['h1', 'h2', 'h3']);
     expect(d.record('h0', E503, 0)).toEqual([]);
+  });
+});
+
+describe('a stalled instance is ejected like any outlier', () => {
+  const evidence = { silentMs: 600, unanswered: 3, thresholdMs: 500 };
+
+  it('ejects with reason stalled, the base ejection time and its evidence; the snapshot says why', () => {
+    const d = detector();
+    expect(d.ejectStalled('h0', evidence, 1_000)).toEqual([{ type: 'eject', id: 'h0', reason: 'stalled', atMs: 1_000, untilMs: 31_000, ejectionCount: 1, evidence }]);
+    expect(d.snapshot()[0]).toMatchObject({ id: 'h0', ejected: true, ejectionReason: 'stalled', ejectionEvidence: evidence });
+    expect(d.ejectStalled('h0', evidence, 1_100)).toEqual([]); // already out
+    expect(d.tick(31_000)).toEqual([{ type: 'uneject', id: 'h0', atMs: 31_000, cause: 'time' }]);
+    expect(d.snapshot()[0]).toMatchObject({ ejected: false, ejectionReason: undefined });
+  });
+
+  it('backs off like the others: the second ejection is twice as long', () => {
+    const d = detector();
+    ejections(feed(d, 'h0', Array(5).fill(E503), 0));
+    d.tick(30_000);
+    expect(d.ejectStalled('h0', evidence, 30_500)).toMatchObject([{ reason: 'stalled', ejectionCount: 2, untilMs: 90_500 }]);
+  });
+
+  it('respects the max-ejection cap and the enforcement percentage', () => {
+    const capped = detector({ maxEjectionPercent: 10 });
+    capped.ejectStalled('h0', evidence, 0);
+    expect(capped.ejectStalled('h1', evidence, 0)).toMatchObject([{ type: 'skipped', id: 'h1', reason: 'stalled', cause: 'max-ejection-percent' }]);
+    const off = new OutlierDetector({ stall: { enforcingStalled: 0 } }, alwaysEnforce);
+    off.setHosts(['h0']);
+    expect(off.ejectStalled('h0', evidence, 0)).toMatchObject([{ type: 'skipped', cause: 'not-enforced' }]);
+  });
+});
+
+describe('an active check that passes again ends an outlier ejection', () => {
+  const ejected = () => {
+    const d = detector();
+    feed(d, 'h0', Array(5).fill(REFUSED), 0);
+    expect(d.isEjected('h0')).toBe(true);
+    return d;
+  };
+  const cases: Array<{ name: string; results: Array<[passed: boolean, healthy: boolean]>; returns: boolean }> = [
+    { name: 'failed, then passed and healthy (the checker came round)', results: [[false, true], [false, false], [true, false], [true, true]], returns: true },
+    { name: 'failed once (still healthy for the checker), then passed', results: [[false, true], [true, true]], returns: true },
+    { name: 'failed, passed once, not healthy yet', results: [[false, false], [true, false]], returns: false },
+    { name: 'never failed: a passing check says nothing against the ejection', results: [[true, true], [true, true], [true, true]], returns: false },
+    { name: 'failing', results: [[false, false], [false, false]], returns: false },
+  ];
+  it.each(cases)('$name', ({ results, returns }) => {
+    const d = ejected();
+    const events = results.flatMap(([passed, healthy], i) => d.activeCheckResult('h0', passed, healthy, 1_000 + i * 200));
+    expect(d.isEjected('h0')).toBe(!returns);
+    expect(events).toEqual(returns ? [{ type: 'uneject', id: 'h0', atMs: 1_000 + (results.length - 1) * 200, cause: 'active-check' }] : []);
+  });
+
+  it('an instance that is not ejected is left alone, and the back-off is kept', () => {
+    const d = ejected();
+    expect(d.activeCheckResult('h1', false, false, 0)).toEqual([]);
+    d.activeCheckResult('h0', false, false, 1_000);
+    d.activeCheckResult('h0', true, true, 2_000);
+    expect(d.tick(30_000)).toEqual([]); // its timed return was cancelled with it
+    feed(d, 'h0', Array(5).fill(REFUSED), 3_000);
+    expect(d.snapshot()[0]).toMatchObject({ ejected: true, ejectionCount: 2, ejectedUntilMs: 63_000 });
+  });
+
+  it('a failure before this ejection does not count for it', () => {
+    const d = ejected();
+    d.activeCheckResult('h0', false, false, 1_000);
+    d.activeCheckResult('h0', true, true, 2_000); // back
+    feed(d, 'h0', Array(5).fill(REFUSED), 3_000); // out again
+    expect(d.activeCheckResult('h0', true, true, 4_000)).toEqual([]);
+    expect(d.isEjected('h0')).toBe(true);
   });
 });

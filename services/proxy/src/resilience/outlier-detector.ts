@@ -1,17 +1,24 @@
 import { ConfigCheck, isCount, isNonNegative, isPercent, isPositive } from './config-check.js';
+import { resolveStallDetection, type StallDetectionConfig } from './stall-detection.js';
 
 /**
  * Passive outlier detection with Envoy's semantics (config.cluster.v3.OutlierDetection):
  * - consecutive 5xx (responses >= 500 and local failures) and consecutive gateway failures
  *   (502, 503, 504 and local failures: refused, reset, timeout) eject inline; a 4xx is the
- *   client's and counts as a success (as in Envoy), a 499 (the client left) not at all;
+ *   client's and counts as a success (as in Envoy), a 499 (the client left) and a 429 (the
+ *   instance is full: throttle-hold.ts holds it back instead) not at all;
  * - success rate (mean − factor × stdev across instances) and failure percentage are judged
  *   once per interval, only over instances with enough requests and only when enough
  *   instances qualify;
  * - an ejection lasts base × (times ejected), capped at max; the multiplier drops by one for
  *   each interval the instance stays in; instances return when their time is up;
  * - ejections never exceed maxEjectionPercent of the instances, except that one instance may
- *   always be ejected (Envoy's rule, also gRPC's).
+ *   always be ejected (Envoy's rule, also gRPC's);
+ * - a stalled instance (stall-detection.ts: requests in flight and no answer while its peers
+ *   answer) is ejected through `ejectStalled` by the caller's scan, with the same cap, back-off
+ *   and events as every other reason;
+ * - an ejected instance whose active health check failed after its ejection comes back when
+ *   the check passes again (`activeCheckResult`), not only when its time is up.
  * Pure: time is a parameter, the enforcement dice are injected. The caller applies events to
  * the balancer (`setHealth(id, false, now, 'outlier')`) and calls `tick` on a timer so
  * instances return even when no traffic reaches them.
@@ -20,7 +27,7 @@ import { ConfigCheck, isCount, isNonNegative, isPercent, isPositive } from './co
 export type LocalFailure = 'connect' | 'reset' | 'timeout';
 /** What one request to an instance ended with: an HTTP status, or a failure of our own side. */
 export type RequestOutcome = { readonly status: number } | { readonly localFailure: LocalFailure };
-export type EjectionReason = 'consecutive-5xx' | 'consecutive-gateway-failure' | 'success-rate' | 'failure-percentage';
+export type EjectionReason = 'consecutive-5xx' | 'consecutive-gateway-failure' | 'success-rate' | 'failure-percentage' | 'stalled';
 
 export interface OutlierDetectionConfig {
   readonly intervalMs: number;
@@ -42,7 +49,12 @@ export interface OutlierDetectionConfig {
   readonly failurePercentageMinimumHosts: number;
   readonly failurePercentageRequestVolume: number;
   readonly enforcingFailurePercentage: number;
+  /** The stall detector's settings (stall-detection.ts; not in ConfigUpdate: its defaults apply). */
+  readonly stall: StallDetectionConfig;
 }
+
+/** What the detector is built from: any subset of the settings, the stall ones too. */
+export type OutlierDetectionInput = Partial<Omit<OutlierDetectionConfig, 'stall'>> & { readonly stall?: Partial<StallDetectionConfig> };
 
 /**
  * Envoy's defaults, except that consecutive gateway failures and failure percentage are
@@ -65,13 +77,15 @@ export const DEFAULT_OUTLIER_DETECTION: OutlierDetectionConfig = Object.freeze({
   failurePercentageMinimumHosts: 5,
   failurePercentageRequestVolume: 50,
   enforcingFailurePercentage: 100,
+  stall: resolveStallDetection(),
 });
 
-export function resolveOutlierDetection(raw: Partial<OutlierDetectionConfig> = {}): OutlierDetectionConfig {
+export function resolveOutlierDetection(raw: OutlierDetectionInput = {}): OutlierDetectionConfig {
   const c = new ConfigCheck('outlier detection');
   const d = DEFAULT_OUTLIER_DETECTION;
-  const pct = (k: keyof OutlierDetectionConfig) => c.number(k, raw[k], d[k], isPercent, 'in [0, 100]');
-  const cnt = (k: keyof OutlierDetectionConfig) => c.number(k, raw[k], d[k], isCount, 'an integer >= 0');
+  type NumberKey = Exclude<keyof OutlierDetectionConfig, 'stall'>;
+  const pct = (k: NumberKey) => c.number(k, raw[k], d[k], isPercent, 'in [0, 100]');
+  const cnt = (k: NumberKey) => c.number(k, raw[k], d[k], isCount, 'an integer >= 0');
   const out: OutlierDetectionConfig = Object.freeze({
     intervalMs: c.number('intervalMs', raw.intervalMs, d.intervalMs, isPositive, '> 0'),
     baseEjectionTimeMs: c.number('baseEjectionTimeMs', raw.baseEjectionTimeMs, d.baseEjectionTimeMs, isPositive, '> 0'),
@@ -89,6 +103,7 @@ export function resolveOutlierDetection(raw: Partial<OutlierDetectionConfig> = {
     failurePercentageMinimumHosts: cnt('failurePercentageMinimumHosts'),
     failurePercentageRequestVolume: cnt('failurePercentageRequestVolume'),
     enforcingFailurePercentage: pct('enforcingFailurePercentage'),
+    stall: resolveStallDetection(raw.stall),
   });
   c.done();
   return out;
@@ -109,6 +124,8 @@ export interface UnejectEvent {
   readonly type: 'uneject';
   readonly id: string;
   readonly atMs: number;
+  /** Its ejection time was up, or its active check passed again after failing. */
+  readonly cause: 'time' | 'active-check';
 }
 /** An outlier was found but not ejected: the max-ejection percentage or enforcement said no. */
 export interface SkippedEvent {
@@ -129,6 +146,10 @@ interface HostState {
   ejectedUntilMs: number | undefined;
   ejectionCount: number;
   ejectedThisInterval: boolean;
+  /** Why it is ejected now, and on what figures (for the admin view). */
+  ejection: { readonly reason: EjectionReason; readonly evidence: Readonly<Record<string, number>> } | undefined;
+  /** Its active check failed since it was ejected: a passing check now proves it back. */
+  checkFailedWhileEjected: boolean;
 }
 
 export interface OutlierHostSnapshot {
@@ -140,10 +161,15 @@ export interface OutlierHostSnapshot {
   readonly consecutiveGatewayFailures: number;
   readonly intervalRequests: number;
   readonly intervalFailures: number;
+  /** Why it is ejected (undefined when it is not), and the figures the ejection was based on. */
+  readonly ejectionReason?: EjectionReason | undefined;
+  readonly ejectionEvidence?: Readonly<Record<string, number>> | undefined;
 }
 
 /** nginx's status for a request whose client closed the connection first. */
 const CLIENT_CLOSED = 499;
+/** The instance is alive but full: neither its success nor its failure. */
+const TOO_MANY_REQUESTS = 429;
 const isGatewayStatus = (status: number): boolean => status === 502 || status === 503 || status === 504;
 
 export class OutlierDetector {
@@ -154,7 +180,7 @@ export class OutlierDetector {
   private nextUnejectAtMs = Infinity;
 
   constructor(
-    config: Partial<OutlierDetectionConfig> = {},
+    config: OutlierDetectionInput = {},
     private readonly deps: { readonly random: () => number },
   ) {
     this.config = resolveOutlierDetection(config);
@@ -174,6 +200,8 @@ export class OutlierDetector {
           ejectedUntilMs: undefined,
           ejectionCount: 0,
           ejectedThisInterval: false,
+          ejection: undefined,
+          checkFailedWhileEjected: false,
         });
       }
     }
@@ -189,8 +217,9 @@ export class OutlierDetector {
     const h = this.hosts.get(id);
     if (h === undefined) return events;
     const local = 'localFailure' in outcome;
-    // The client closed before the answer: says nothing about the instance either way.
-    if (!local && outcome.status === CLIENT_CLOSED) return events;
+    // The client closed before the answer, or the instance declined the work (429, it is
+    // full): says nothing about whether the instance does its work right, either way.
+    if (!local && (outcome.status === CLIENT_CLOSED || outcome.status === TOO_MANY_REQUESTS)) return events;
     const is5xx = local || outcome.status >= 500;
     const isGateway = local || isGatewayStatus(outcome.status);
     h.requests++;
@@ -218,10 +247,8 @@ export class OutlierDetector {
       for (const [id, h] of this.hosts) {
         if (h.ejectedUntilMs === undefined) continue;
         if (nowMs >= h.ejectedUntilMs) {
-          h.ejectedUntilMs = undefined;
-          h.consecutive5xx = 0;
-          h.consecutiveGateway = 0;
-          events.push({ type: 'uneject', id, atMs: nowMs });
+          this.restore(h);
+          events.push({ type: 'uneject', id, atMs: nowMs, cause: 'time' });
         } else next = Math.min(next, h.ejectedUntilMs);
       }
       this.nextUnejectAtMs = next;
@@ -234,6 +261,41 @@ export class OutlierDetector {
     return events;
   }
 
+  /**
+   * The caller's scan found the instance stalled (stall-detection.ts `findStalls`): ejected like
+   * any outlier, within the max-ejection cap, with the stall detector's enforcement percentage.
+   */
+  ejectStalled(id: string, evidence: Readonly<Record<string, number>>, nowMs: number): OutlierEvent[] {
+    const events = this.tick(nowMs);
+    const h = this.hosts.get(id);
+    if (h !== undefined) this.tryEject(id, h, 'stalled', this.config.stall.enforcingStalled, nowMs, { ...evidence }, events);
+    return events;
+  }
+
+  /**
+   * One active health check result (`healthy`: the checker's state after it). An ejected
+   * instance whose check failed since its ejection returns once the check passes and the
+   * checker calls it healthy (Envoy's successful_active_health_check_uneject_host). Only
+   * after a failure: a check that never failed (a TCP check on an instance that accepts and
+   * never answers, a shallow /health on one that answers 5xx) says nothing against the
+   * ejection's evidence, and taking its word on every pass would end each ejection after one
+   * check interval.
+   */
+  activeCheckResult(id: string, passed: boolean, healthy: boolean, nowMs: number): OutlierEvent[] {
+    const h = this.hosts.get(id);
+    if (h === undefined || h.ejectedUntilMs === undefined) return [];
+    if (!passed) {
+      h.checkFailedWhileEjected = true;
+      return [];
+    }
+    if (!healthy || !h.checkFailedWhileEjected) return [];
+    this.restore(h);
+    let next = Infinity;
+    for (const other of this.hosts.values()) if (other.ejectedUntilMs !== undefined) next = Math.min(next, other.ejectedUntilMs);
+    this.nextUnejectAtMs = next;
+    return [{ type: 'uneject', id, atMs: nowMs, cause: 'active-check' }];
+  }
+
   snapshot(): OutlierHostSnapshot[] {
     return [...this.hosts].map(([id, h]) => ({
       id,
@@ -244,6 +306,8 @@ export class OutlierDetector {
       consecutiveGatewayFailures: h.consecutiveGateway,
       intervalRequests: h.requests,
       intervalFailures: h.failures,
+      ejectionReason: h.ejection?.reason,
+      ejectionEvidence: h.ejection?.evidence,
     }));
   }
 
@@ -284,6 +348,15 @@ export class OutlierDetector {
     }
   }
 
+  /** Back in service (the ejection count stays: it is the back-off). */
+  private restore(h: HostState): void {
+    h.ejectedUntilMs = undefined;
+    h.ejection = undefined;
+    h.checkFailedWhileEjected = false;
+    h.consecutive5xx = 0;
+    h.consecutiveGateway = 0;
+  }
+
   private tryEject(
     id: string,
     h: HostState,
@@ -310,6 +383,8 @@ export class OutlierDetector {
     const duration = Math.min(cfg.baseEjectionTimeMs * h.ejectionCount, Math.max(cfg.baseEjectionTimeMs, cfg.maxEjectionTimeMs));
     h.ejectedUntilMs = nowMs + duration;
     this.nextUnejectAtMs = Math.min(this.nextUnejectAtMs, h.ejectedUntilMs);
+    h.ejection = { reason, evidence };
+    h.checkFailedWhileEjected = false;
     h.consecutive5xx = 0;
     h.consecutiveGateway = 0;
     events.push({ type: 'eject', id, reason, atMs: nowMs, untilMs: h.ejectedUntilMs, ejectionCount: h.ejectionCount, evidence });

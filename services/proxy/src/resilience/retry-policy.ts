@@ -7,8 +7,13 @@ import type { LocalFailure } from './outlier-detector.js';
  */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-/** Envoy's "gateway-error" set: the instance (or the path to it) failed, not the request. */
-export const DEFAULT_RETRY_ON_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
+/**
+ * Envoy's "gateway-error" set (the instance, or the path to it, failed, not the request) plus
+ * 429 (HAProxy's `retry-on 429`, Envoy's retriable status codes): an instance that is full
+ * answered, and another one may have room. The data path retries a 429 only on an instance
+ * not tried yet (asking the same full instance again a few ms later is pointless).
+ */
+export const DEFAULT_RETRY_ON_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 export type TryFailure =
   | { readonly status: number }
