@@ -154,7 +154,7 @@ class PolicyBalancer implements Balancer {
     if (s !== undefined) s.inFlight++;
   }
 
-  onEnd(id: string, latencyMs: number, _ok: boolean, nowMs: number): void {
+  onEnd(id: string, latencyMs: number, ok: boolean, nowMs: number): void {
     const live = this.byId.get(id);
     const s = live ?? this.draining.get(id);
     if (s === undefined) return;
@@ -163,9 +163,11 @@ class PolicyBalancer implements Balancer {
       if (s.inFlight === 0) this.draining.delete(id);
       return;
     }
-    // Failures count with their latency: a timeout is a peak, a fast 5xx is caught by outlier
-    // detection rather than by making failing fast attractive here. NaN: nothing to observe.
-    if (!Number.isNaN(latencyMs)) s.ewma.observe(latencyMs, nowMs);
+    // A failed try is priced at least like an instance nothing is known of (the default RTT):
+    // its own latency would make failing fast attractive (a 1-ms 503 beside 2-ms answers), and
+    // an instance answering half its requests 503 then drew more traffic under peak-EWMA until
+    // outlier detection saw 5 failures in a row. A timeout is a peak anyway. NaN: nothing to observe.
+    if (!Number.isNaN(latencyMs)) s.ewma.observe(ok ? latencyMs : Math.max(latencyMs, this.cfg.peakEwma.defaultRttMs), nowMs);
   }
 
   setEndpoints(endpoints: readonly Endpoint[], nowMs: number): void {

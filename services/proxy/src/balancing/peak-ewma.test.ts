@@ -126,6 +126,22 @@ describe('peak-EWMA balancing', () => {
     for (const id of ['a', 'b', 'c']) expect(hits[id], JSON.stringify(hits)).toBeGreaterThan(0.2 * 200);
   });
 
+  it('an instance failing fast loses share: a failed try is priced at least at the default RTT', () => {
+    // Serial requests, 2 ms answers; c answers every other request with a 1-ms failure.
+    const b = createBalancer({ kind: 'peak-ewma', slowStart: { windowMs: 0 } }, { random: seededRandom(5) });
+    b.setEndpoints(['a', 'b', 'c'].map((id) => ({ id, address: id, weight: 1 })), 0);
+    const hits: Record<string, number> = { a: 0, b: 0, c: 0 };
+    let cTries = 0;
+    for (let t = 0; t < 10_000; t += 5) {
+      const e = b.pick({}, t)!;
+      b.onStart(e.id, t);
+      const failing = e.id === 'c' && cTries++ % 2 === 0;
+      b.onEnd(e.id, failing ? 1 : 2, !failing, t + 2);
+      hits[e.id]! += 1;
+    }
+    expect(hits.c / 2_000, JSON.stringify(hits)).toBeLessThan(0.15);
+  });
+
   it('the default RTT decays from when the instance was added', () => {
     const e = new PeakEwma(10_000, 30, 5_000);
     expect(e.estimate(5_000)).toBe(30);
