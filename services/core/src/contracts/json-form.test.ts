@@ -19,7 +19,7 @@ function issuesOf(text: string): Array<{ path: string; message: string }> {
 describe('config-updates JSON form', () => {
   it('fills schema defaults for missing fields', () => {
     const update = eventFromJson('config-updates', JSON.stringify(minimal));
-    expect(update.policy).toEqual({ type: 'LEAST_REQUEST', hashOn: null, boundedLoadFactor: null });
+    expect(update.policy).toEqual({ type: 'PEAK_EWMA', hashOn: null, boundedLoadFactor: null });
     expect(update.instances[0]).toEqual({ id: 'c1', address: '127.0.0.1:9001', weight: 1, zone: null, tags: {} });
     expect(update.timeouts).toEqual({ requestMs: 15_000, idleMs: 60_000 });
     expect(update.healthCheck).toBeNull();

@@ -161,7 +161,7 @@ function instance(r: Reader, raw: unknown, path: string): InstanceConfig {
 }
 
 function policy(r: Reader, raw: unknown, path: string): BalancingPolicy {
-  if (raw === undefined) return { type: 'LEAST_REQUEST', hashOn: null, boundedLoadFactor: null };
+  if (raw === undefined) return { type: 'PEAK_EWMA', hashOn: null, boundedLoadFactor: null };
   const o = r.obj(raw, path);
   let hashOn: HashOn | null = null;
   if (o.hashOn !== undefined && o.hashOn !== null) {
