@@ -139,7 +139,7 @@ describe('peak-EWMA balancing', () => {
       b.onEnd(e.id, failing ? 1 : 2, !failing, t + 2);
       hits[e.id]! += 1;
     }
-    expect(hits.c / 2_000, JSON.stringify(hits)).toBeLessThan(0.15);
+    expect(hits.c! / 2_000, JSON.stringify(hits)).toBeLessThan(0.15);
   });
 
   it('the default RTT decays from when the instance was added', () => {
