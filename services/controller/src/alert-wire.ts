@@ -2,6 +2,7 @@
 import type { Alert, Evidence, SourceOffset } from '@slb/core';
 import type { AlertEvent } from './alerts/index.js';
 import type { InstanceEvidence } from './decisions/index.js';
+import { evidenceScores } from './decision-wire.js';
 
 const MAX_NOTE_CHARS = 4_000;
 
@@ -15,8 +16,7 @@ export function alertEvidence(evidence: unknown): Evidence {
   const instance = typeof evidence === 'object' && evidence !== null ? (evidence as { instance?: unknown }).instance : undefined;
   if (isInstanceEvidence(instance)) {
     // An ejected instance is evidenced by the windows that ejected it, as in its decision.
-    if (instance.ejection !== null) for (const w of instance.ejection.windows) out.scores.push({ instanceId: instance.instanceId, score: w.score, windowEndMs: w.windowEndMs });
-    else if (instance.score !== null && instance.windowEndMs !== null) out.scores.push({ instanceId: instance.instanceId, score: instance.score, windowEndMs: instance.windowEndMs });
+    out.scores.push(...evidenceScores(instance));
     if (instance.windowStartMs !== null && instance.windowEndMs !== null) out.windows.push({ startMs: instance.windowStartMs, endMs: instance.windowEndMs });
     out.sources.push(...instance.sources.map((s): SourceOffset => ({ topic: s.topic, partition: s.partition, offset: Number(s.offset) })));
     if (instance.ejection !== null) out.notes.push(`ejected: ${instance.ejection.reason}`, ...instance.ejection.because);

@@ -28,9 +28,6 @@ const ACTION_BY_KIND: Readonly<Record<DecisionChange['kind'], string>> = {
   refresh: 'decision.refresh',
 };
 
-/** The audit entity id of an instance: `serviceId/instanceId` (also the record's key); core's, shared by every reader. */
-export { instanceEntityId };
-
 /** before/after of one change as JSON text, with the field the change is about. */
 function beforeAfter(c: DecisionChange): { before: Record<string, unknown> | null; after: Record<string, unknown> | null } {
   switch (c.kind) {

@@ -59,11 +59,7 @@ const wireOffset = (s: SourceOffset): WireSourceOffset => ({ topic: s.topic, par
  */
 export function wireEvidence(decision: RoutingDecision, instanceId?: string, extraNotes: readonly string[] = []): Evidence {
   const instances = decision.evidence.instances.filter((e) => instanceId === undefined || e.instanceId === instanceId);
-  const scores: Evidence['scores'] = [];
-  for (const e of instances) {
-    if (e.ejection !== null) for (const w of e.ejection.windows) scores.push({ instanceId: e.instanceId, score: w.score, windowEndMs: w.windowEndMs });
-    else if (e.score !== null && e.windowEndMs !== null) scores.push({ instanceId: e.instanceId, score: e.score, windowEndMs: e.windowEndMs });
-  }
+  const scores = instances.flatMap(evidenceScores);
   const windows = new Map<string, { startMs: number; endMs: number }>();
   for (const e of instances) {
     if (e.windowStartMs !== null && e.windowEndMs !== null) windows.set(`${e.windowStartMs}-${e.windowEndMs}`, { startMs: e.windowStartMs, endMs: e.windowEndMs });
@@ -72,6 +68,15 @@ export function wireEvidence(decision: RoutingDecision, instanceId?: string, ext
   for (const e of instances) notes.push(instanceNote(e));
   if (instanceId === undefined) notes.push(...decision.evidence.reasons, `healthy ${decision.evidence.healthy}/${decision.evidence.total}, max ejectable ${decision.evidence.maxEjectable}`);
   return { scores, windows: [...windows.values()], sources: instances.flatMap((e) => e.sources.map(wireOffset)), notes };
+}
+
+/**
+ * The scores one instance's evidence cites: the windows that ejected it while it is out, else its
+ * latest window. The decision, its audit record and the INSTANCE_EJECTED alert all cite these.
+ */
+export function evidenceScores(e: InstanceEvidence): Evidence['scores'] {
+  if (e.ejection !== null) return e.ejection.windows.map((w) => ({ instanceId: e.instanceId, score: w.score, windowEndMs: w.windowEndMs }));
+  return e.score === null || e.windowEndMs === null ? [] : [{ instanceId: e.instanceId, score: e.score, windowEndMs: e.windowEndMs }];
 }
 
 function instanceNote(e: InstanceEvidence): string {

@@ -208,7 +208,7 @@ export function createServiceLoop(deps: ServiceLoopDeps): ServiceLoop {
         metrics.decisions.inc({ reason: refresh ? 'refresh' : 'change' });
         for (const c of changes) metrics.changes.inc({ kind: c.kind });
         if (!refresh) logger.info({ serviceId: svc.serviceId, version: wire.version, changes: changes.length }, decision.evidence.reasons.join('; ') || 'decision');
-      } else if (svc.state !== null) {
+      } else {
         // The bus gave up (after its own retries): re-issue at the next step rather than wait for a refresh.
         svc.state = { ...svc.state, issuedAtMs: null };
       }

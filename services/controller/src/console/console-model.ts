@@ -12,8 +12,6 @@ import { addPoint } from './history.js';
 import { proxyConvergence, proxyPresence } from './convergence.js';
 import type { AlertEntry, ConsoleDelta, ConsoleSnapshot, DecisionChange, DecisionEntry, HistoryPoint, InstanceView, ProxyConvergence, ServiceDelta, ServiceView } from './view-types.js';
 
-/** The fleet-wide config key; it has desired versions but no instances. */
-
 export interface ConsoleModelLimits {
   /** Points kept per instance history series (score, rps). */
   readonly historyWindows: number;

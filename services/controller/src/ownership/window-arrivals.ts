@@ -16,7 +16,7 @@ export interface WindowArrivals {
 export const NO_ARRIVALS: WindowArrivals = Object.freeze({ newestWindowEndMs: Number.NEGATIVE_INFINITY, arrivedAtMs: null, intervalMs: null, seen: 0 });
 
 /** Time-driven steps stop when no new window came for this many window intervals. */
-export const INPUT_STALE_INTERVALS = 1.5;
+const INPUT_STALE_INTERVALS = 1.5;
 
 /** Takes in one score's window; only a newer window moves anything. */
 export function noteArrival(a: WindowArrivals, windowEndMs: number, atMs: number): WindowArrivals {

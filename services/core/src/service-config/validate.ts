@@ -5,10 +5,9 @@
  */
 import type { ConfigUpdate } from '../contracts/generated.js';
 import type { ValidationIssue } from '../contracts/codec.js';
-
-/** The key of fleet-wide settings on config-updates; it carries no instances. */
 import { GLOBAL_SERVICE_ID } from '../topics/keys.js';
 
+/** The key of fleet-wide settings on config-updates (it carries no instances): topics/keys.ts's. */
 export { GLOBAL_SERVICE_ID };
 
 const SERVICE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

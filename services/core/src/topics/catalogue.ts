@@ -50,7 +50,6 @@ export const TOPICS: Readonly<Record<TopicName, TopicSpec>> = Object.freeze({
   'dead-letters': spec({ name: 'dead-letters', key: 'original key', partitions: 1, cleanup: 'delete', retentionMs: 30 * DAY_MS, writtenBy: ['any consumer'], readBy: ['operators'], schema: 'DeadLetter' }),
 });
 
-
 export function isTopicName(name: string): name is TopicName {
   return (TOPIC_NAMES as readonly string[]).includes(name);
 }
