@@ -13,8 +13,9 @@ export interface BatchResult {
  * One step over the scores collected since the last one. Usually they are one window; after a
  * handover wait or a slow step they are several, and each window gets its own decide() in window
  * order so that consecutive-window counters see every window. What is published is the final
- * state: when an earlier window changed something and the last did not, the final state is
- * decided once more (no new scores) to be published. Pure: the same inputs give the same result.
+ * state: when an earlier window changed something, the last window's decide() publishes whether
+ * or not it changes anything itself (one decide() per window, never an extra pass that would
+ * damp the weights twice at the same instant). Pure: the same inputs give the same result.
  */
 export function decideBatch(
   state: ServiceDecisionState,
@@ -32,16 +33,12 @@ export function decideBatch(
   let decision: RoutingDecision | null = null;
   const changes: DecisionChange[] = [];
   for (const [k, scores] of groups.entries()) {
-    const r = decide(state, { ...inputs, scores }, nowMs);
+    // An earlier window changed something: the last one publishes the final state whatever it changes.
+    const from = decision !== null && k === groups.length - 1 ? { ...state, issuedAtMs: null } : state;
+    const r = decide(from, { ...inputs, scores }, nowMs);
     state = r.state;
     changes.push(...r.changes.filter((c) => c.kind !== 'refresh'));
     if (r.decision !== null) decision = r.decision;
-    else if (decision !== null && k === groups.length - 1) {
-      const f = decide({ ...state, issuedAtMs: null }, { ...inputs, scores: [] }, nowMs);
-      state = f.state;
-      decision = f.decision;
-      changes.push(...f.changes.filter((c) => c.kind !== 'refresh'));
-    }
   }
   if (decision !== null && changes.length === 0) {
     changes.push({ kind: 'refresh', instanceId: null, before: null, after: null, reason: `re-issued before expiry (${state.policy.refreshAfterMs} ms)` });
