@@ -68,8 +68,13 @@ export function updateAlerts(
   let sequence = state.sequence;
   const events: AlertEvent[] = [];
   const activeKeys = new Set<string>();
+  // Pending conditions, copied on first write like `firing`.
   let pending: Map<string, PendingAlert> | null = null;
-  const pendingNow = (): Map<string, PendingAlert> => (pending ??= new Map(state.pending ?? []));
+  const readPending = (): ReadonlyMap<string, PendingAlert> => pending ?? state.pending;
+  const writePending = (): Map<string, PendingAlert> => (pending ??= new Map(state.pending));
+  const dropPending = (key: string): void => {
+    if (readPending().has(key)) writePending().delete(key);
+  };
   const inhibited = inhibitionOf(state, update, policy);
 
   for (const s of update.signals) {
@@ -79,15 +84,15 @@ export function updateAlerts(
       activeKeys.add(key);
       if (held === undefined) {
         if (inhibited(s)) {
-          if ((pending ?? state.pending)?.has(key) === true) pendingNow().delete(key);
+          dropPending(key);
           continue;
         }
         const forMs = policy.fireAfterMsByType?.[s.type] ?? 0;
         if (forMs > 0) {
-          const since = (pending ?? state.pending)?.get(key)?.sinceMs;
-          if (since === undefined) pendingNow().set(key, { type: s.type, serviceId: s.serviceId, sinceMs: nowMs });
+          const since = readPending().get(key)?.sinceMs;
+          if (since === undefined) writePending().set(key, { type: s.type, serviceId: s.serviceId, sinceMs: nowMs });
           if (since === undefined || nowMs - since < forMs) continue;
-          pendingNow().delete(key);
+          writePending().delete(key);
         }
         const alert: FiringAlert = {
           dedupKey: key,
@@ -108,14 +113,14 @@ export function updateAlerts(
       }
     } else if (held !== undefined && held.clearSinceMs === null && !activeKeys.has(key)) {
       write().set(key, { ...held, clearSinceMs: nowMs });
-    } else if (held === undefined && !activeKeys.has(key) && (pending ?? state.pending)?.has(key) === true) {
-      pendingNow().delete(key);
+    } else if (held === undefined && !activeKeys.has(key)) {
+      dropPending(key);
     }
   }
 
   for (const scope of update.scopes ?? []) {
-    for (const [key, p] of (pending ?? state.pending) ?? []) {
-      if (!activeKeys.has(key) && p.serviceId === scope.serviceId && scope.types.includes(p.type)) pendingNow().delete(key);
+    for (const [key, p] of readPending()) {
+      if (!activeKeys.has(key) && p.serviceId === scope.serviceId && scope.types.includes(p.type)) writePending().delete(key);
     }
     for (const [key, alert] of read()) {
       if (alert.serviceId !== scope.serviceId || alert.clearSinceMs !== null || activeKeys.has(key)) continue;
@@ -134,17 +139,29 @@ export function updateAlerts(
   }
 
   const unchanged = firing === null && pending === null && sequence === state.sequence;
-  return { state: unchanged ? state : { firing: read(), pending: pending ?? state.pending ?? new Map(), sequence }, events };
+  return { state: unchanged ? state : { firing: read(), pending: readPending(), sequence }, events };
 }
 
-/** Whether a signal's alert is inhibited by a firing (or now firing) alert of its service. */
+/**
+ * Whether a signal's alert is inhibited by a firing (or now firing) alert of its service. The
+ * inhibitors are gathered only when a signal that has inhibitors is about to fire, and once per
+ * update: most updates fire nothing new and pay nothing for it.
+ */
 function inhibitionOf(state: AlertBookState, update: AlertUpdate, policy: AlertPolicy): (s: AlertSignal) => boolean {
   const rules = policy.inhibitedBy;
   if (rules === undefined) return () => false;
-  const sources = new Set<string>();
-  for (const a of state.firing.values()) if (a.clearSinceMs === null) sources.add(`${a.type}/${a.serviceId}`);
-  for (const s of update.signals) if (s.active) sources.add(`${s.type}/${s.serviceId}`);
-  return (s) => (rules[s.type] ?? []).some((t) => sources.has(`${t}/${s.serviceId}`));
+  let sources: Set<string> | null = null;
+  return (s) => {
+    const by = rules[s.type];
+    if (by === undefined || by.length === 0) return false;
+    if (sources === null) {
+      sources = new Set<string>();
+      for (const a of state.firing.values()) if (a.clearSinceMs === null) sources.add(`${a.type}/${a.serviceId}`);
+      for (const u of update.signals) if (u.active) sources.add(`${u.type}/${u.serviceId}`);
+    }
+    const found = sources;
+    return by.some((t) => found.has(`${t}/${s.serviceId}`));
+  };
 }
 
 function eventOf(a: FiringAlert, status: 'firing' | 'resolved', nowMs: number, sequence: number): AlertEvent {

@@ -81,7 +81,7 @@ export interface AlertBookState {
   /** Only firing alerts are kept: a resolved alert is forgotten, so memory follows the incidents. */
   readonly firing: ReadonlyMap<string, FiringAlert>;
   /** Conditions that hold but not yet for their type's fireAfterMs, by dedup key. */
-  readonly pending?: ReadonlyMap<string, PendingAlert>;
+  readonly pending: ReadonlyMap<string, PendingAlert>;
   readonly sequence: number;
 }
 
