@@ -7,30 +7,23 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ConfigUpdate, KafkaBus } from '@slb/core';
-import { createController, type Controller } from '@slb/controller';
+import type { Controller } from '@slb/controller';
 import { uniqueName } from '../support/kafka.js';
-import type { KafkaNamespace } from '../bus/kafka-fixture.js';
-import { controllerNamespace, serviceConfig, startScoreFeeder, TEST_POLICY, watchTopic } from './support.js';
+import { controllerNamespace, serviceConfig, startMember, startScoreFeeder, watchTopic, type ControllerMember } from './support.js';
 
-let ns: KafkaNamespace;
+let member: ControllerMember;
 let publisher: KafkaBus;
-let controllerBus: KafkaBus;
 let controller: Controller;
 let feeder: { stop(): void } | undefined;
 
 beforeAll(async () => {
-  ns = await controllerNamespace('ctl-config');
-  publisher = ns.bus();
-  controllerBus = ns.bus();
-  controller = createController({ bus: controllerBus, member: 'controller-cfg', groupId: uniqueName('controller'), fromBeginning: true, policy: TEST_POLICY, batchMs: 100, tickMs: 250 });
-  await controller.start();
+  member = await startMember(await controllerNamespace('ctl-config'), 'controller-cfg');
+  ({ publisher, controller } = member);
 });
 
 afterAll(async () => {
   feeder?.stop();
-  await controller?.stop();
-  await controllerBus?.close();
-  await publisher?.close();
+  await member?.close();
 });
 
 it('rejects invalid config-updates with CONFIG_REJECTED and an audit record, keeps the last good, and resolves on the next valid one', async () => {

@@ -4,41 +4,29 @@
  * controller's owned services nor make it recreate and release the service on every batch.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Registry } from 'prom-client';
-import type { KafkaBus } from '@slb/core';
-import { createController, type Controller } from '@slb/controller';
 import { uniqueName } from '../support/kafka.js';
 import { eventually } from '../bus/collect.js';
-import { controllerNamespace, serviceConfig, startScoreFeeder, TEST_POLICY, watchTopic, WINDOW_MS } from './support.js';
+import { controllerNamespace, serviceConfig, startMember, startScoreFeeder, watchTopic, WINDOW_MS, type ControllerMember } from './support.js';
 
-let publisher: KafkaBus;
-let controllerBus: KafkaBus;
-let controller: Controller;
-let registry: Registry;
+let member: ControllerMember;
 let feeder: { stop(): void; windows(): number } | undefined;
 
 beforeAll(async () => {
-  const ns = await controllerNamespace('ctl-deleted');
-  publisher = ns.bus();
-  registry = new Registry();
-  controllerBus = ns.bus({ registry });
-  controller = createController({ bus: controllerBus, member: 'controller-a', groupId: uniqueName('controller'), fromBeginning: true, policy: TEST_POLICY, batchMs: 100, tickMs: 250, registry });
-  await controller.start();
+  member = await startMember(await controllerNamespace('ctl-deleted'), 'controller-a');
 });
 
 afterAll(async () => {
   feeder?.stop();
-  await controller?.stop();
-  await controllerBus?.close();
-  await publisher?.close();
+  await member?.close();
 });
 
 async function releases(reason: string): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'slb_controller_releases_total');
+  const metric = (await member.registry.getMetricsAsJSON()).find((m) => m.name === 'slb_controller_releases_total');
   return (metric?.values ?? []).filter((v) => v.labels.reason === reason).reduce((sum, v) => sum + v.value, 0);
 }
 
 it('late scores of a deleted service do not bring it back', async () => {
+  const { controller, publisher } = member;
   const serviceId = uniqueName('gone');
   const decisions = await watchTopic(publisher, 'routing-decisions');
   const config = serviceConfig(serviceId, ['a', 'b']);

@@ -1,6 +1,7 @@
 /** Shared pieces of the controller tests: configs, scores, a score feeder and topic watchers. */
-import type { ConfigUpdate, Delivered, EventBus, EventOf, HealthScore, TopicName } from '@slb/core';
-import type { DecisionPolicy } from '@slb/controller';
+import { Registry } from 'prom-client';
+import type { ConfigUpdate, Delivered, EventBus, EventOf, HealthScore, KafkaBus, TopicName } from '@slb/core';
+import { createController, type Controller, type ControllerOptions, type DecisionPolicy } from '@slb/controller';
 import { uniqueName } from '../support/kafka.js';
 import { kafkaNamespace, type KafkaNamespace } from '../bus/kafka-fixture.js';
 
@@ -31,6 +32,36 @@ export const TEST_POLICY: Partial<DecisionPolicy> = {
   decisionTtlMs: 10_000,
   maxEjectionPercent: 50,
 };
+
+/** A controller member on a namespace, a bus to publish with, and the member's metrics. */
+export interface ControllerMember {
+  readonly controller: Controller;
+  readonly publisher: KafkaBus;
+  readonly registry: Registry;
+  /** Stops the member and closes both buses. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one controller member with the tests' timings (TEST_POLICY, batches of 100 ms, ticks of
+ * 250 ms, a group of its own reading from the beginning) and a separate bus to publish with.
+ */
+export async function startMember(ns: KafkaNamespace, member: string, options: Partial<ControllerOptions> = {}): Promise<ControllerMember> {
+  const registry = new Registry();
+  const publisher = ns.bus();
+  const bus = ns.bus({ registry });
+  const controller = createController({ bus, member, groupId: uniqueName('controller'), fromBeginning: true, policy: TEST_POLICY, batchMs: 100, tickMs: 250, registry, ...options });
+  await controller.start();
+  return {
+    controller,
+    publisher,
+    registry,
+    close: async () => {
+      await controller.stop();
+      await Promise.all([bus.close(), publisher.close()]);
+    },
+  };
+}
 
 export function serviceConfig(serviceId: string, instanceIds: readonly string[], overrides: Partial<ConfigUpdate> = {}): ConfigUpdate {
   const now = Date.now();

@@ -5,36 +5,19 @@
  * weight, reason and last-ejection record, because all of them read core's fleet read model.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Registry } from 'prom-client';
-import type { AuditLog, KafkaBus } from '@slb/core';
-import { ConsoleModel, createController, type Controller } from '@slb/controller';
+import type { AuditLog } from '@slb/core';
+import { ConsoleModel } from '@slb/controller';
 import { uniqueName } from '../support/kafka.js';
-import { serviceConfig, startScoreFeeder, TEST_POLICY, watchTopic } from '../controller/support.js';
+import { serviceConfig, startMember, startScoreFeeder, watchTopic, type ControllerMember } from '../controller/support.js';
 import { slbctlNamespace, type SlbctlNamespace } from './support.js';
 
-/** A controller member on the namespace and a bus to publish with; `close` stops both. */
-async function controllerOn(ns: SlbctlNamespace): Promise<{ controller: Controller; publisher: KafkaBus; close(): Promise<void> }> {
-  const registry = new Registry();
-  const [publisher, controllerBus] = [ns.bus(), ns.bus({ registry })];
-  const controller = createController({ bus: controllerBus, member: 'controller-a', groupId: uniqueName('controller'), fromBeginning: true, policy: TEST_POLICY, batchMs: 100, tickMs: 250, registry });
-  await controller.start();
-  return {
-    controller,
-    publisher,
-    close: async () => {
-      await controller.stop();
-      await Promise.all([controllerBus.close(), publisher.close()]);
-    },
-  };
-}
-
 let ns: SlbctlNamespace;
-let member: Awaited<ReturnType<typeof controllerOn>>;
+let member: ControllerMember;
 let feeder: { stop(): void } | undefined;
 
 beforeAll(async () => {
   ns = await slbctlNamespace('slbctl-why-agrees');
-  member = await controllerOn(ns);
+  member = await startMember(ns, 'controller-a');
 });
 afterAll(async () => {
   feeder?.stop();
