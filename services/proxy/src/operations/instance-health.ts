@@ -22,7 +22,7 @@ import { UnansweredTries } from './unanswered-tries.js';
  * How often the scan runs: ejections whose time is up end, stalled instances are found. Fine
  * enough that a stall is out within the floor (500 ms) plus about one scan.
  */
-export const OUTLIER_TICK_MS = 100;
+const OUTLIER_TICK_MS = 100;
 
 export interface InstanceHealthDeps {
   readonly clock: Clock;
@@ -76,6 +76,8 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
   };
 
   const sync = (svc: RoutedService | undefined, serviceId: string) => {
+    // The instances (or the services) changed: follow the tries of those where a stall can be found.
+    if (started) tries.watch(stallWatched());
     const cfg = svc?.config.healthCheck ?? null;
     const existing = checkers.get(serviceId);
     if (svc === undefined || cfg === null) {
@@ -113,7 +115,12 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
     return findStalls(look(cfg.latencyQuantile), lateByMs, cfg);
   };
 
-  const addresses = (services: readonly RoutedService[]) => services.flatMap((svc) => [...svc.instances.values()].map((i) => i.address));
+  /**
+   * Whether a stall can be found in `svc`: it is enforced, and there is a peer to keep answering.
+   * Only such services' tries are followed (unanswered-tries.ts listens to nothing otherwise).
+   */
+  const stallsPossible = (svc: RoutedService) => svc.detector.config.stall.enforcingStalled > 0 && svc.instances.size >= 2;
+  const stallWatched = () => [...deps.allServices()].filter(stallsPossible).flatMap((svc) => [...svc.instances.values()].map((i) => i.address));
 
   const scan = () => {
     const now = clock.now();
@@ -121,11 +128,9 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
     // How late this scan is: the proxy's own event-loop lag, when the rule must not judge.
     const lateByMs = lastScanMono === undefined ? 0 : mono - lastScanMono - OUTLIER_TICK_MS;
     lastScanMono = mono;
-    const services = [...deps.allServices()];
-    tries.watch(addresses(services));
-    for (const svc of services) {
+    for (const svc of deps.allServices()) {
       const events = svc.detector.tick(now);
-      for (const s of stalls(svc, mono, lateByMs)) events.push(...svc.detector.ejectStalled(s.id, s.evidence, now));
+      if (stallsPossible(svc)) for (const s of stalls(svc, mono, lateByMs)) events.push(...svc.detector.ejectStalled(s.id, s.evidence, now));
       if (events.length > 0) onOutlierEvents(svc, events);
     }
   };
@@ -137,7 +142,7 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
       started = true;
       for (const svc of deps.allServices()) sync(svc, svc.id);
       tries.start();
-      tries.watch(addresses([...deps.allServices()]));
+      tries.watch(stallWatched());
       timer = setInterval(scan, OUTLIER_TICK_MS);
       timer.unref();
     },

@@ -48,6 +48,19 @@ describe('unanswered tries per instance, from undici diagnostics channels', () =
     expect(tries.activity('x', '10.0.0.1:80', 100).unanswered).toBe(0);
   });
 
+  it('subscribes to the channels only while started and watching some address', () => {
+    expect(create.hasSubscribers).toBe(false);
+    tries.start();
+    expect(create.hasSubscribers).toBe(false);
+    tries.watch(['10.0.0.1:80']);
+    expect([create.hasSubscribers, headers.hasSubscribers, error.hasSubscribers]).toEqual([true, true, true]);
+    tries.watch([]);
+    expect([create.hasSubscribers, headers.hasSubscribers, error.hasSubscribers]).toEqual([false, false, false]);
+    tries.watch(['10.0.0.1:80']);
+    tries.stop();
+    expect(create.hasSubscribers).toBe(false);
+  });
+
   it('matches the origin undici gives the pool (default port dropped, IPv6 bracketed)', () => {
     expect(originOf('10.0.0.1:80')).toBe('http://10.0.0.1');
     expect(originOf('[::1]:8080')).toBe('http://[::1]:8080');

@@ -11,7 +11,9 @@
  * Keyed by origin (`http://host:port`), so every pool of an address counts, in whichever
  * service; undici requests to origins that are no instance (the schema registry, a client in
  * the same process) are ignored with one map lookup. Cost per try with the channels
- * subscribed: two channel messages, two clock reads, a map insert and delete.
+ * subscribed: two channel messages, two clock reads, a map insert and delete. The channels are
+ * subscribed only while some address is watched: with none (no service where a stall can be
+ * found) undici builds no channel message and a try costs nothing here.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { LatencyWindow, type LatencyWindowConfig } from '../resilience/latency-window.js';
@@ -50,6 +52,8 @@ export class UnansweredTries {
   private readonly origins = new Map<string, OriginState>();
   private readonly originByAddress = new Map<string, string>();
   private mark = 0;
+  /** Between start() and stop(); the channels are subscribed only while something is watched too. */
+  private started = false;
   private subscribed = false;
 
   constructor(private readonly monotonic: () => number) {}
@@ -80,19 +84,28 @@ export class UnansweredTries {
   private readonly handlers = [this.onCreate, this.onHeaders, this.onError] as const;
 
   start(): void {
-    if (this.subscribed) return;
-    this.subscribed = true;
-    CHANNELS.forEach((name, i) => subscribe(name, this.handlers[i]!));
+    this.started = true;
+    this.listen();
   }
 
   stop(): void {
-    if (!this.subscribed) return;
-    this.subscribed = false;
-    CHANNELS.forEach((name, i) => unsubscribe(name, this.handlers[i]!));
+    this.started = false;
     this.origins.clear();
+    this.listen();
   }
 
-  /** The instances' addresses now: new ones are tracked from here on, gone ones forgotten. */
+  /** Subscribed to the channels exactly while started and watching some address. */
+  private listen(): void {
+    const wanted = this.started && this.origins.size > 0;
+    if (wanted === this.subscribed) return;
+    this.subscribed = wanted;
+    CHANNELS.forEach((name, i) => (wanted ? subscribe : unsubscribe)(name, this.handlers[i]!));
+  }
+
+  /**
+   * The instances' addresses now: new ones are tracked from here on, gone ones forgotten. An
+   * empty list (nothing where a stall could be found) unsubscribes from the channels.
+   */
   watch(addresses: Iterable<string>): void {
     const mark = ++this.mark;
     for (const address of addresses) {
@@ -107,6 +120,7 @@ export class UnansweredTries {
     }
     for (const [origin, s] of this.origins) if (s.mark !== mark) this.origins.delete(origin);
     if (this.originByAddress.size > 4 * this.origins.size + 64) this.originByAddress.clear();
+    this.listen();
   }
 
   /**
