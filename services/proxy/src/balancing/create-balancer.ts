@@ -67,6 +67,8 @@ interface CandidateCache {
   readonly decisionActive: boolean;
   /** Eligible instances held back (throttled) as of this refresh; 0 on the usual path. */
   readonly held: number;
+  /** `input` without the held-back instances, when some but not all are held: built per refresh, not per pick. */
+  readonly notHeld: PickInput | undefined;
 }
 
 class PolicyBalancer implements Balancer {
@@ -114,7 +116,7 @@ class PolicyBalancer implements Balancer {
       chosen.trickleAtMs = nowMs + HOLD_TRICKLE_INTERVAL_MS;
       return chosen.endpoint;
     }
-    return this.pickNotHeld(input, ctx, nowMs) ?? chosen.endpoint;
+    return this.pickNotHeld(input, cache, ctx, nowMs) ?? chosen.endpoint;
   }
 
   /**
@@ -126,13 +128,9 @@ class PolicyBalancer implements Balancer {
    * would read as the best instance of all: this bound holds whatever the policy. Undefined
    * when every candidate is held: then the holds cancel out and the policy's choice stands.
    */
-  private pickNotHeld(input: PickInput, ctx: PickContext, nowMs: number): Endpoint | undefined {
-    const rest = input.candidates.filter((s) => s.heldUntilMs <= nowMs);
-    if (rest.length === 0) return undefined;
-    // The ring walk of consistent hashing skips what `exclude` names: held instances too.
-    const skip = new Set(input.exclude);
-    for (const s of input.candidates) if (s.heldUntilMs > nowMs) skip.add(s.id);
-    return this.picker.pick(subsetInput(rest, skip), ctx, nowMs).endpoint;
+  private pickNotHeld(input: PickInput, cache: CandidateCache, ctx: PickContext, nowMs: number): Endpoint | undefined {
+    const notHeld = input === cache.input ? cache.notHeld : notHeldInput(input, nowMs);
+    return notHeld === undefined ? undefined : this.picker.pick(notHeld, ctx, nowMs).endpoint;
   }
 
   holdBack(id: string, untilMs: number, nowMs: number): void {
@@ -283,12 +281,15 @@ class PolicyBalancer implements Balancer {
         }
       }
     }
+    const input: PickInput = { candidates: eligible, equalWeights: weightsEqual(eligible), totalWeight, exclude: undefined };
     const cache: CandidateCache = {
       eligible,
-      input: { candidates: eligible, equalWeights: weightsEqual(eligible), totalWeight, exclude: undefined },
+      input,
       panic,
       decisionActive: decision !== undefined,
       held,
+      // Valid as long as the cache: it ends at the first hold's end, and a new hold drops it.
+      notHeld: held > 0 ? notHeldInput(input, nowMs) : undefined,
     };
     this.cache = cache;
     this.cacheAtMs = nowMs;
@@ -319,6 +320,18 @@ class PolicyBalancer implements Balancer {
     }
     return s.slowStartFromMs;
   }
+}
+
+/**
+ * The candidates of `input` that are not held back at `nowMs`, or undefined when all are. The
+ * ring walk of consistent hashing skips what `exclude` names: the held instances too.
+ */
+function notHeldInput(input: PickInput, nowMs: number): PickInput | undefined {
+  const rest = input.candidates.filter((s) => s.heldUntilMs <= nowMs);
+  if (rest.length === 0) return undefined;
+  const skip = new Set(input.exclude);
+  for (const s of input.candidates) if (s.heldUntilMs > nowMs) skip.add(s.id);
+  return subsetInput(rest, skip);
 }
 
 /** The pick input of a subset of the candidates (a retry's exclusion, the instances not held back). */

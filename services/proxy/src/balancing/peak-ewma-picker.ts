@@ -38,8 +38,11 @@ export function createPeakEwmaPicker(choiceCount: number, random: () => number):
       // (seen: an instance got no request for the first second of a run, and a throttled one none
       // after its hold). One request in flight without an answer makes it unproven again, so it
       // is probed one request at a time (NO_DATA_PENALTY).
+      // Looked up only when such an instance was sampled: the usual pick reads each estimate once.
+      let unproven = false;
+      for (const c of sampled) if (!c.ewma.hasData && c.inFlight === 0) unproven = true;
       let provenBest: number | undefined;
-      for (const c of sampled) if (c.ewma.hasData) provenBest = Math.min(provenBest ?? Infinity, c.ewma.estimate(nowMs));
+      if (unproven) for (const c of sampled) if (c.ewma.hasData) provenBest = Math.min(provenBest ?? Infinity, c.ewma.estimate(nowMs));
       for (const c of sampled) {
         const load = peakEwmaLoad(c, nowMs, provenBest);
         if (best === undefined || load < bestLoad) {
