@@ -5,9 +5,8 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Proxy, ProxyAddresses } from '@slb/proxy';
-import { rawExchange, service, startProxy, startUpstream, statusOf, type Upstream } from './support.js';
+import { rawExchange as raw, service, startProxy, startUpstream, statusOf, type Upstream } from './support.js';
 
-const raw = rawExchange;
 const statuses = (response: string) => [...response.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
 
 describe('HTTP hygiene on raw sockets', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { EventBus, RetryPolicy } from '@slb/core';
 import type { Logger } from 'pino';
 import type { ControlPlane } from './control-plane.js';
@@ -50,7 +50,7 @@ describe('control-topic watches', () => {
     const stop = new AbortController();
     const views: ControlView[] = [];
     const watching = watchControlTopics({ bus: failing.bus, plane, logger: capturingLogger().logger, signal: stop.signal, onView: (v) => views.push(v), policy: FAST });
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.waitFor(() => expect(failing.calls.length).toBeGreaterThan(1));
     stop.abort();
     await watching;
     const attempts = failing.calls.length;

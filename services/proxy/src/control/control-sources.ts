@@ -15,7 +15,7 @@ import type { SnapshotStore } from './snapshot-store.js';
  * delay by a random factor in [1, 2), so a fleet of proxies that lost the broker together does
  * not come back to it in step.
  */
-export const WATCH_RETRY: RetryPolicy = Object.freeze({ retries: Number.POSITIVE_INFINITY, minTimeoutMs: 1_000, factor: 2, maxTimeoutMs: 30_000 });
+const WATCH_RETRY: RetryPolicy = Object.freeze({ retries: Number.POSITIVE_INFINITY, minTimeoutMs: 1_000, factor: 2, maxTimeoutMs: 30_000 });
 
 /** Applies the snapshot's configs, then its decisions; marks the plane as booted from it. */
 export async function bootFromSnapshot(snapshot: SnapshotStore | undefined, plane: ControlPlane, logger: Logger): Promise<void> {

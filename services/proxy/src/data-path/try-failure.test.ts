@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifyTryError, isClientAbort, type TryFailure } from './try-failure.js';
+import { classifyTryError, isClientAbort, type TryFault } from './try-failure.js';
 
 describe('whose fault a failed try is', () => {
-  const cases: Array<[string | undefined, boolean, TryFailure]> = [
+  const cases: Array<[string | undefined, boolean, TryFault]> = [
     // the instance: counted against it
     ['ECONNREFUSED', false, { fault: 'instance', kind: 'connect' }],
     ['UND_ERR_CONNECT_TIMEOUT', false, { fault: 'instance', kind: 'connect' }],

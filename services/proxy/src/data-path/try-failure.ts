@@ -20,7 +20,7 @@ export type ClientFaultAnswer =
   /** 499: the client closed its connection (or its request body broke off): nobody to answer. */
   | 'gone';
 
-export type TryFailure =
+export type TryFault =
   /** The instance failed: counted by outlier detection, the balancer and telemetry. */
   | { readonly fault: 'instance'; readonly kind: LocalFailure }
   /** The client's request or connection: neutral for the instance, a 4xx (or 499) for the client. */
@@ -31,9 +31,9 @@ export type TryFailure =
    */
   | { readonly fault: 'proxy'; readonly reason: 'pool-closed' };
 
-const instance = (kind: LocalFailure): TryFailure => Object.freeze({ fault: 'instance', kind });
-const client = (answer: ClientFaultAnswer): TryFailure => Object.freeze({ fault: 'client', answer });
-const POOL_CLOSED: TryFailure = Object.freeze({ fault: 'proxy', reason: 'pool-closed' });
+const instance = (kind: LocalFailure): TryFault => Object.freeze({ fault: 'instance', kind });
+const client = (answer: ClientFaultAnswer): TryFault => Object.freeze({ fault: 'client', answer });
+const POOL_CLOSED: TryFault = Object.freeze({ fault: 'proxy', reason: 'pool-closed' });
 
 /** The error code the forwarder gives a chunked body that grows past the limit. */
 export const BODY_TOO_LARGE_CODE = 'SLB_BODY_TOO_LARGE';
@@ -42,7 +42,7 @@ export const BODY_TOO_LARGE_CODE = 'SLB_BODY_TOO_LARGE';
  * Error codes with a known owner. Anything else (ECONNRESET, EPIPE, UND_ERR_SOCKET, an llhttp
  * HPE_* code for a malformed response, ...) is the instance's connection failing: a reset.
  */
-export const TRY_FAILURES: ReadonlyMap<string, TryFailure> = new Map(Object.entries({
+const TRY_FAILURES: ReadonlyMap<string, TryFault> = new Map(Object.entries({
   // Nothing answered: the instance (or the way to it) is down.
   ECONNREFUSED: instance('connect'),
   UND_ERR_CONNECT_TIMEOUT: instance('connect'),
@@ -63,7 +63,7 @@ export const TRY_FAILURES: ReadonlyMap<string, TryFailure> = new Map(Object.entr
   // The pool was closed (instance removed by config) while the request waited for it.
   UND_ERR_CLOSED: POOL_CLOSED,
   UND_ERR_DESTROYED: POOL_CLOSED,
-} satisfies Record<string, TryFailure>));
+} satisfies Record<string, TryFault>));
 
 const RESET = instance('reset');
 const CLIENT_GONE = client('gone');
@@ -84,7 +84,7 @@ export function isClientAbort(requestError: unknown): boolean {
  * isClientAbort); whatever undici reports then follows from the client leaving (it passes the
  * body's error on, or resets the upstream connection with it), not from the instance.
  */
-export function classifyTryError(code: string | undefined, clientAborted: boolean): TryFailure {
+export function classifyTryError(code: string | undefined, clientAborted: boolean): TryFault {
   if (clientAborted) return CLIENT_GONE;
   return (code === undefined ? undefined : TRY_FAILURES.get(code)) ?? RESET;
 }

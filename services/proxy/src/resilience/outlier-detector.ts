@@ -289,10 +289,8 @@ export class OutlierDetector {
       return [];
     }
     if (!healthy || !h.checkFailedWhileEjected) return [];
+    // nextUnejectAtMs may now be early: the next tick finds nothing due and recomputes it.
     this.restore(h);
-    let next = Infinity;
-    for (const other of this.hosts.values()) if (other.ejectedUntilMs !== undefined) next = Math.min(next, other.ejectedUntilMs);
-    this.nextUnejectAtMs = next;
     return [{ type: 'uneject', id, atMs: nowMs, cause: 'active-check' }];
   }
 

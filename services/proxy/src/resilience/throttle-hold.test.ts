@@ -4,35 +4,48 @@ import { DEFAULT_THROTTLE_HOLD, parseHttpDate, retryAfterMs, throttleHoldMs } fr
 /** 2024-03-10T12:00:00Z, the injected "now" of every case. */
 const NOW = Date.UTC(2024, 2, 10, 12, 0, 0);
 
+/**
+ * Each Retry-After value: the wait it asks for, and how long it holds back an instance that
+ * answered 429 (the floor when unusable or shorter, the cap when longer) or 503 (only when
+ * usable: a 503 without one is a failure, not a throttle).
+ */
+const cases: Array<[value: string | undefined, ms: number | undefined, hold429: number, hold503: number | undefined]> = [
+  [undefined, undefined, 1_000, undefined],
+  ['', undefined, 1_000, undefined],
+  ['0', 0, 1_000, 1_000],
+  ['2', 2_000, 2_000, 2_000],
+  ['5', 5_000, 5_000, 5_000],
+  [' 120 ', 120_000, 30_000, 30_000],
+  ['007', 7_000, 7_000, 7_000],
+  ['3600', 3_600_000, 30_000, 30_000],
+  ['86400', 86_400_000, 30_000, 30_000],
+  // Not delay-seconds, not an HTTP-date.
+  ['1.5', undefined, 1_000, undefined],
+  ['-1', undefined, 1_000, undefined],
+  ['+3', undefined, 1_000, undefined],
+  ['2, 3', undefined, 1_000, undefined],
+  ['soon', undefined, 1_000, undefined],
+  ['later', undefined, 1_000, undefined],
+  ['whenever', undefined, 1_000, undefined],
+  ['2024-03-10T12:00:05Z', undefined, 1_000, undefined],
+  // IMF-fixdate, in the future and in the past (a past date asks for no wait).
+  ['Sun, 10 Mar 2024 12:00:05 GMT', 5_000, 5_000, 5_000],
+  ['Sun, 10 Mar 2024 12:00:12 GMT', 12_000, 12_000, 12_000],
+  ['Mon, 11 Mar 2024 12:00:00 GMT', 86_400_000, 30_000, 30_000],
+  ['Sun, 10 Mar 2024 11:59:00 GMT', 0, 1_000, 1_000],
+  ['Sun, 10 Mar 2024 11:00:00 GMT', 0, 1_000, 1_000],
+  ['sun, 10 mar 2024 12:00:05 gmt', undefined, 1_000, undefined],
+  ['Sun, 10 Mar 2024 12:00:05 UTC', undefined, 1_000, undefined],
+  ['Sun, 31 Feb 2024 12:00:05 GMT', undefined, 1_000, undefined],
+  ['Sun, 10 Mar 2024 24:00:05 GMT', undefined, 1_000, undefined],
+  // The two obsolete forms recipients must accept.
+  ['Sunday, 10-Mar-24 12:00:30 GMT', 30_000, 30_000, 30_000],
+  ['Sun Mar 10 12:01:00 2024', 60_000, 30_000, 30_000],
+  ['Sat Mar  9 12:00:00 2024', 0, 1_000, 1_000],
+];
+
 describe('Retry-After (RFC 9110 §10.2.3)', () => {
-  const cases: { value: string | undefined; ms: number | undefined }[] = [
-    { value: undefined, ms: undefined },
-    { value: '', ms: undefined },
-    { value: '0', ms: 0 },
-    { value: '2', ms: 2_000 },
-    { value: ' 120 ', ms: 120_000 },
-    { value: '007', ms: 7_000 },
-    { value: '86400', ms: 86_400_000 },
-    // Not delay-seconds, not an HTTP-date.
-    { value: '1.5', ms: undefined },
-    { value: '-1', ms: undefined },
-    { value: '+3', ms: undefined },
-    { value: '2, 3', ms: undefined },
-    { value: 'soon', ms: undefined },
-    { value: '2024-03-10T12:00:05Z', ms: undefined },
-    // IMF-fixdate, in the future and in the past (a past date asks for no wait).
-    { value: 'Sun, 10 Mar 2024 12:00:05 GMT', ms: 5_000 },
-    { value: 'Sun, 10 Mar 2024 11:59:00 GMT', ms: 0 },
-    { value: 'sun, 10 mar 2024 12:00:05 gmt', ms: undefined },
-    { value: 'Sun, 10 Mar 2024 12:00:05 UTC', ms: undefined },
-    { value: 'Sun, 31 Feb 2024 12:00:05 GMT', ms: undefined },
-    { value: 'Sun, 10 Mar 2024 24:00:05 GMT', ms: undefined },
-    // The two obsolete forms recipients must accept.
-    { value: 'Sunday, 10-Mar-24 12:00:30 GMT', ms: 30_000 },
-    { value: 'Sun Mar 10 12:01:00 2024', ms: 60_000 },
-    { value: 'Sat Mar  9 12:00:00 2024', ms: 0 },
-  ];
-  it.each(cases)('$value -> $ms ms', ({ value, ms }) => {
+  it.each(cases)('%j -> %s ms', (value, ms) => {
     expect(retryAfterMs(value, NOW)).toBe(ms);
   });
 
@@ -44,31 +57,18 @@ describe('Retry-After (RFC 9110 §10.2.3)', () => {
 });
 
 describe('how long a throttled answer holds its instance back', () => {
-  const cases: { status: number; retryAfter: string | undefined; hold: number | undefined }[] = [
-    { status: 429, retryAfter: '2', hold: 2_000 },
-    { status: 429, retryAfter: 'Sun, 10 Mar 2024 12:00:12 GMT', hold: 12_000 },
-    // Missing or unusable: the default (the floor).
-    { status: 429, retryAfter: undefined, hold: 1_000 },
-    { status: 429, retryAfter: 'later', hold: 1_000 },
-    // "Retry now" from an instance that just said it is full: still the floor.
-    { status: 429, retryAfter: '0', hold: 1_000 },
-    { status: 429, retryAfter: 'Sun, 10 Mar 2024 11:00:00 GMT', hold: 1_000 },
-    // Capped.
-    { status: 429, retryAfter: '3600', hold: 30_000 },
-    { status: 429, retryAfter: 'Mon, 11 Mar 2024 12:00:00 GMT', hold: 30_000 },
-    // A 503 is held back only when it says for how long; otherwise it is a failure.
-    { status: 503, retryAfter: '5', hold: 5_000 },
-    { status: 503, retryAfter: '0', hold: 1_000 },
-    { status: 503, retryAfter: undefined, hold: undefined },
-    { status: 503, retryAfter: 'whenever', hold: undefined },
-    // Other statuses never hold, Retry-After or not.
-    { status: 200, retryAfter: '5', hold: undefined },
-    { status: 301, retryAfter: '5', hold: undefined },
-    { status: 502, retryAfter: '5', hold: undefined },
-    { status: 504, retryAfter: undefined, hold: undefined },
-  ];
-  it.each(cases)('$status with Retry-After $retryAfter -> $hold ms', ({ status, retryAfter, hold }) => {
-    expect(throttleHoldMs(status, retryAfter, NOW)).toBe(hold);
+  it.each(cases)('Retry-After %j: a 429 is held %s ms, a 503 %s ms', (value, _ms, hold429, hold503) => {
+    expect(throttleHoldMs(429, value, NOW)).toBe(hold429);
+    expect(throttleHoldMs(503, value, NOW)).toBe(hold503);
+  });
+
+  it.each([
+    [200, '5'],
+    [301, '5'],
+    [502, '5'],
+    [504, undefined],
+  ] as const)('%s never holds, Retry-After or not (%s)', (status, retryAfter) => {
+    expect(throttleHoldMs(status, retryAfter, NOW)).toBeUndefined();
   });
 
   it('takes its bounds from the config', () => {
