@@ -3,69 +3,41 @@
  * to dead-letters (inside the scorer's transactions, so read_committed sees each once) with
  * their error code, and the windows around them are published as if they were not there.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { DeadLetter } from '@slb/core';
-import { createHealthScorer, type HealthScorer } from '@slb/health-scorer';
-import { kafkaNamespace, type KafkaNamespace } from '../bus/kafka-fixture.js';
 import { collector } from '../bus/collect.js';
 import { uniqueName } from '../support/kafka.js';
-import { metricsRecord, publishWindow, quietKafka, readOutputs, type Outputs, type ProxyProfile } from './support.js';
+import { metricsRecord, PAST_WINDOW_START_MS as T0, scorerFixture, WINDOW_SIZE_MS as SIZE, type ProxyProfile } from './support.js';
 
-const SIZE = 1_000;
-const T0 = Math.floor((Date.now() - 60_000) / SIZE) * SIZE;
 const PROXIES: ProxyProfile[] = [
   { proxyId: 'proxy-a', requests: 60, errors5xx: 0, latencyMs: 10 },
   { proxyId: 'proxy-b', requests: 40, errors5xx: 0, latencyMs: 20 },
 ];
 
-let ns: KafkaNamespace;
-let outputs: Outputs;
-let scorer: HealthScorer | undefined;
-const stops: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  ns = await kafkaNamespace('scorer-dlq');
-});
-
-afterAll(async () => {
-  await scorer?.stop();
-  await outputs?.stop();
-  for (const stop of stops) await stop();
-});
+const fx = scorerFixture('scorer-dlq');
 
 it('dead-letters undecodable and invalid reports once and keeps scoring', async () => {
-  const kafka = quietKafka(ns.brokers, 'scorer-dlq');
-  const producer = kafka.producer();
-  await producer.connect();
-  stops.push(() => producer.disconnect());
-  const topic = `${ns.prefix}service-metrics`;
-  await publishWindow(producer, ns.codec, ns.prefix, { startMs: T0, sizeMs: SIZE }, ['checkout'], ['i-1'], PROXIES);
+  const { ns } = fx;
+  await fx.publish(0, ['checkout'], ['i-1'], PROXIES);
   const impossible = metricsRecord({ proxyId: 'proxy-c', requests: 1, errors5xx: 0, latencyMs: 1 }, 'checkout', 'i-1', T0 + SIZE, SIZE);
-  await producer.send({
-    topic,
+  await fx.producer.send({
+    topic: `${ns.prefix}service-metrics`,
     messages: [
       { key: 'checkout', value: Buffer.from('not avro at all') },
       // Decodes, but claims more errors than requests.
       { key: 'checkout', value: await ns.codec.encode('service-metrics', { ...impossible, errors: { ...impossible.errors, status5xx: 3 } }) },
     ],
   });
-  for (const w of [1, 2, 3]) await publishWindow(producer, ns.codec, ns.prefix, { startMs: T0 + w * SIZE, sizeMs: SIZE }, ['checkout'], ['i-1'], PROXIES);
+  for (const w of [1, 2, 3]) await fx.publish(w, ['checkout'], ['i-1'], PROXIES);
 
   const deadLetters = collector<DeadLetter>('dead-letters');
-  const reader = kafka.consumer({ groupId: uniqueName('dlq-reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
+  const reader = fx.kafka.consumer({ groupId: uniqueName('dlq-reader'), readUncommitted: false, maxWaitTimeInMs: 100 });
   await reader.connect();
-  stops.push(() => reader.disconnect());
+  fx.defer(() => reader.disconnect());
   await reader.subscribe({ topics: [`${ns.prefix}dead-letters`], fromBeginning: true });
   await reader.run({ eachMessage: async ({ message }) => deadLetters.push(await ns.codec.decode('dead-letters', message.value!)) });
-  outputs = await readOutputs(kafka, ns.codec, ns.prefix);
-
-  scorer = createHealthScorer({
-    transport: { kind: 'kafka', kafka: quietKafka(ns.brokers, 'scorer-dlq-member'), codec: ns.codec, topicPrefix: ns.prefix },
-    groupId: uniqueName('scorer-dlq'),
-    window: { sizeMs: SIZE, allowedLatenessMs: 500, idleTimeoutMs: 3_600_000 },
-    fromBeginning: true,
-  });
-  await scorer.start();
+  const outputs = await fx.readOutputs();
+  await fx.startScorer();
 
   // Windows 0..2 close by event time (window 3 waits for later data).
   await outputs.aggregated.until(3);

@@ -4,58 +4,31 @@
  * that partition from the committed offsets after a back-off (core's retrier, docs/health-scorer.md)
  * and goes on: every window is published exactly once.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { partitionForKey } from '@slb/core';
-import { createHealthScorer, transactionalIdFor, type HealthScorer } from '@slb/health-scorer';
-import { kafkaNamespace, type KafkaNamespace } from '../bus/kafka-fixture.js';
+import { transactionalIdFor } from '@slb/health-scorer';
 import { uniqueName } from '../support/kafka.js';
-import { publishWindow, quietKafka, readOutputs, type Outputs, type ProxyProfile } from './support.js';
+import { PAST_WINDOW_START_MS as T0, scorerFixture, type ProxyProfile } from './support.js';
 
-const SIZE = 1_000;
-const T0 = Math.floor((Date.now() - 60_000) / SIZE) * SIZE;
 const PROXIES: ProxyProfile[] = [{ proxyId: 'proxy-a', requests: 50, errors5xx: 0, latencyMs: 10 }];
 
-let ns: KafkaNamespace;
-let outputs: Outputs | undefined;
-let scorer: HealthScorer | undefined;
-const stops: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  ns = await kafkaNamespace('scorer-fenced');
-});
-
-afterAll(async () => {
-  await scorer?.stop();
-  await outputs?.stop();
-  for (const stop of stops) await stop();
-});
+const fx = scorerFixture('scorer-fenced');
 
 it('rebuilds a fenced partition after a back-off and publishes every window once', async () => {
-  const kafka = quietKafka(ns.brokers, 'scorer-fenced');
-  const producer = kafka.producer();
-  await producer.connect();
-  stops.push(() => producer.disconnect());
-  const publish = (w: number) => publishWindow(producer, ns.codec, ns.prefix, { startMs: T0 + w * SIZE, sizeMs: SIZE }, ['checkout'], ['i-1'], PROXIES);
-  outputs = await readOutputs(kafka, ns.codec, ns.prefix);
+  const publish = (w: number) => fx.publish(w, ['checkout'], ['i-1'], PROXIES);
+  const outputs = await fx.readOutputs();
 
   const registry = new Registry();
   const groupId = uniqueName('scorer-fenced');
-  scorer = createHealthScorer({
-    transport: { kind: 'kafka', kafka: quietKafka(ns.brokers, 'scorer-fenced-member'), codec: ns.codec, topicPrefix: ns.prefix },
-    groupId,
-    window: { sizeMs: SIZE, allowedLatenessMs: 500, idleTimeoutMs: 3_600_000 },
-    fromBeginning: true,
-    registry,
-  });
-  await scorer.start();
+  await fx.startScorer({ groupId, registry });
   for (const w of [0, 1, 2]) await publish(w);
   await outputs.aggregated.until(2); // windows 0 and 1
 
   // Fence the scorer's producer of the partition that holds 'checkout'.
-  const fencer = kafka.producer({ transactionalId: transactionalIdFor(groupId, partitionForKey('checkout', 3)), idempotent: true, maxInFlightRequests: 1 });
+  const fencer = fx.kafka.producer({ transactionalId: transactionalIdFor(groupId, partitionForKey('checkout', 3)), idempotent: true, maxInFlightRequests: 1 });
   await fencer.connect();
-  stops.push(() => fencer.disconnect());
+  fx.defer(() => fencer.disconnect());
   await (await fencer.transaction()).abort();
 
   for (const w of [3, 4, 5]) await publish(w);

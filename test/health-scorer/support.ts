@@ -1,16 +1,20 @@
 /**
  * Helpers of the health-scorer integration tests: fake proxies (plain producers with the
  * registry codec), a read_committed reader of the scorer's outputs, services spread over every
- * partition, and a scorer member in a child process that can be killed without leaving its group.
+ * partition, one test file's namespace, producer and scorer member (scorerFixture), and a scorer
+ * member in a child process that can be killed without leaving its group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import kafkajs, { type Consumer, type Kafka, type Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { afterAll, beforeAll } from 'vitest';
 import { partitionForKey, type EventCodec, type HealthScore, type HealthStatus, type MetricsAggregated, type ServiceMetrics } from '@slb/core';
-import { LatencySketch } from '@slb/health-scorer';
+import { createHealthScorer, LatencySketch, type HealthScorer } from '@slb/health-scorer';
 import { uniqueName } from '../support/kafka.js';
 import { collector, type Collector } from '../bus/collect.js';
+import { kafkaNamespace, type KafkaNamespace } from '../bus/kafka-fixture.js';
 
 const { logLevel } = kafkajs;
 
@@ -61,6 +65,12 @@ export function statusRecord(proxyId: string, serviceId: string, instanceId: str
   return { timestamp: atMs, serviceId, instanceId, proxyId, status: 'HEALTHY', responseTime: 1, checkType: 'HTTP', details: {} };
 }
 
+/** Rewrites a proxy's records before they are sent (e.g. an instance that proxy cannot reach). */
+export interface RecordEdits {
+  metrics?(record: ServiceMetrics, proxy: ProxyProfile): ServiceMetrics;
+  status?(record: HealthStatus): HealthStatus;
+}
+
 /** Publishes every proxy's report of one window for every service and instance, in one send. */
 export async function publishWindow(
   producer: Producer,
@@ -70,14 +80,17 @@ export async function publishWindow(
   services: readonly string[],
   instances: readonly string[],
   proxies: readonly ProxyProfile[],
+  edits: RecordEdits = {},
 ): Promise<void> {
   const metrics: { key: string; value: Buffer }[] = [];
   const status: { key: string; value: Buffer }[] = [];
   for (const s of services) {
     for (const i of instances) {
       for (const p of proxies) {
-        metrics.push({ key: s, value: await codec.encode('service-metrics', metricsRecord(p, s, i, window.startMs, window.sizeMs)) });
-        status.push({ key: s, value: await codec.encode('health-status', statusRecord(p.proxyId, s, i, window.startMs + window.sizeMs)) });
+        const m = metricsRecord(p, s, i, window.startMs, window.sizeMs);
+        const h = statusRecord(p.proxyId, s, i, window.startMs + window.sizeMs);
+        metrics.push({ key: s, value: await codec.encode('service-metrics', edits.metrics?.(m, p) ?? m) });
+        status.push({ key: s, value: await codec.encode('health-status', edits.status?.(h) ?? h) });
       }
     }
   }
@@ -112,6 +125,84 @@ export async function readOutputs(kafka: Kafka, codec: EventCodec, prefix: strin
     },
   });
   return { aggregated, scores, stop: () => consumer.disconnect() };
+}
+
+/** Window size of the scorerFixture's member. */
+export const WINDOW_SIZE_MS = 1_000;
+/** A window start a minute in the past: every window published from there closes by event time. */
+export const PAST_WINDOW_START_MS = Math.floor((Date.now() - 60_000) / WINDOW_SIZE_MS) * WINDOW_SIZE_MS;
+
+/** One test file's Kafka namespace, fake-proxy producer, output reader and scorer member. */
+export interface ScorerFixture {
+  readonly ns: KafkaNamespace;
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  /** Publishes window `w` (from PAST_WINDOW_START_MS) of the given services, instances and proxies. */
+  publish(w: number, services: readonly string[], instances: readonly string[], proxies: readonly ProxyProfile[], edits?: RecordEdits): Promise<void>;
+  /** Starts reading the scorer's outputs (read_committed), from the beginning. */
+  readOutputs(): Promise<Outputs>;
+  /** Starts a scorer member on the namespace, from the beginning, with WINDOW_SIZE_MS windows. */
+  startScorer(options?: { readonly groupId?: string; readonly registry?: Registry }): Promise<HealthScorer>;
+  /** Something else to stop after the test file (stops run newest first). */
+  defer(stop: () => Promise<void>): void;
+}
+
+/** Registers its beforeAll (namespace, connected producer) and afterAll (stops everything). */
+export function scorerFixture(label: string): ScorerFixture {
+  let ns: KafkaNamespace | undefined;
+  let kafka: Kafka | undefined;
+  let producer: Producer | undefined;
+  const stops: (() => Promise<void>)[] = [];
+  const ready = <T>(x: T | undefined): T => {
+    if (x === undefined) throw new Error('scorerFixture: used before beforeAll');
+    return x;
+  };
+  beforeAll(async () => {
+    ns = await kafkaNamespace(label);
+    kafka = quietKafka(ns.brokers, label);
+    const p = kafka.producer();
+    await p.connect();
+    producer = p;
+    stops.push(() => p.disconnect());
+  });
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop();
+  });
+  const fixture: ScorerFixture = {
+    get ns() {
+      return ready(ns);
+    },
+    get kafka() {
+      return ready(kafka);
+    },
+    get producer() {
+      return ready(producer);
+    },
+    publish: (w, services, instances, proxies, edits) =>
+      publishWindow(fixture.producer, fixture.ns.codec, fixture.ns.prefix, { startMs: PAST_WINDOW_START_MS + w * WINDOW_SIZE_MS, sizeMs: WINDOW_SIZE_MS }, services, instances, proxies, edits),
+    async readOutputs() {
+      const outputs = await readOutputs(fixture.kafka, fixture.ns.codec, fixture.ns.prefix);
+      stops.push(() => outputs.stop());
+      return outputs;
+    },
+    async startScorer(options = {}) {
+      const { ns: n } = fixture;
+      const scorer = createHealthScorer({
+        transport: { kind: 'kafka', kafka: quietKafka(n.brokers, `${label}-member`), codec: n.codec, topicPrefix: n.prefix },
+        groupId: options.groupId ?? uniqueName(label),
+        window: { sizeMs: WINDOW_SIZE_MS, allowedLatenessMs: 500, idleTimeoutMs: 3_600_000 },
+        fromBeginning: true,
+        ...(options.registry === undefined ? {} : { registry: options.registry }),
+      });
+      stops.push(() => scorer.stop());
+      await scorer.start();
+      return scorer;
+    },
+    defer: (stop) => {
+      stops.push(stop);
+    },
+  };
+  return fixture;
 }
 
 /** A scorer member in its own process; `kill()` is SIGKILL: no leave, no flush, no goodbye. */

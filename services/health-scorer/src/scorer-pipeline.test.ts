@@ -36,14 +36,14 @@ function status(proxyId: string, instanceId: string, atMs: number): HealthStatus
   return { timestamp: atMs, serviceId: 'checkout', instanceId, proxyId, status: 'HEALTHY', responseTime: 1, checkType: 'HTTP', details: {} };
 }
 
-describe('the pipeline judges latency per proxy and says what it could not judge', () => {
-  function closeWindow0(p: ScorerPipeline): Emission {
-    p.addMetrics(metrics('p1', 'late-mover', 2, 1), T0 + 3_000); // moves the watermark past window 0
-    const e = p.advance(T0 + 3_000).find((x) => x.windowStartMs === T0);
-    if (e === undefined) throw new Error('window 0 not closed');
-    return e;
-  }
+function closeWindow0(p: ScorerPipeline): Emission {
+  p.addMetrics(metrics('p1', 'late-mover', 2, 1), T0 + 3_000); // moves the watermark past window 0
+  const e = p.advance(T0 + 3_000).find((x) => x.windowStartMs === T0);
+  if (e === undefined) throw new Error('window 0 not closed');
+  return e;
+}
 
+describe('the pipeline judges latency per proxy and says what it could not judge', () => {
   it('a CPU-starved proxy that carried most of one instance\'s traffic does not condemn it', () => {
     const p = new ScorerPipeline(POLICY);
     // p2 adds ~150 ms to everything it forwards; it sent i1 most of its traffic.
@@ -78,8 +78,7 @@ describe('the pipeline judges local failures per proxy (finding: one proxy that 
     p.addMetrics(unreachable(metrics('p1', 'dead', 0, 300)), T0);
     p.addMetrics(unreachable(metrics('p2', 'dead', 0, 300)), T0);
     for (const id of ['i2', 'i3']) for (const proxy of ['p1', 'p2']) p.addMetrics(metrics(proxy, id, 0, 300), T0);
-    p.addMetrics(metrics('p1', 'late-mover', 2, 1), T0 + 3_000);
-    const scores = p.advance(T0 + 3_000).find((x) => x.windowStartMs === T0)?.scores ?? [];
+    const scores = closeWindow0(p).scores;
     const i1 = scores.find((r) => r.instanceId === 'i1');
     expect(i1?.score).toBeGreaterThanOrEqual(0.9);
     expect(i1?.components.find((c) => c.name === 'success')).toMatchObject({ value: 1, detail: expect.stringMatching(/300 of 300 connect failures.*not held against it/) });

@@ -1,8 +1,7 @@
 import type { CombinedVerdict } from '../windows/types.js';
 import type { ScoringPolicy } from './scoring-policy.js';
-import type { FailureEvidence } from './failure-evidence.js';
 import type { LatencyEvidence, ViewJudgement } from './latency-evidence.js';
-import type { ActiveCheckInputs, LatencyInputs, SaturationInputs, SuccessInputs } from './types.js';
+import type { ActiveCheckInputs, FailureEvidence, LatencyInputs, SaturationInputs, SuccessInputs } from './types.js';
 import { weightedMedian } from './weighted-median.js';
 
 /**
@@ -20,22 +19,7 @@ export function successComponent(e: FailureEvidence, p: ScoringPolicy): { value:
   const smoothed = requests + p.priorRequests > 0 ? Math.min(1, judgedErrors / (requests + p.priorRequests)) : 0;
   const excess = smoothed - p.toleratedErrorRate;
   const value = excess <= 0 ? 1 : Math.exp(-excess / p.errorRateScale);
-  return {
-    value,
-    inputs: {
-      requests,
-      errors: e.errors,
-      errorRate,
-      ownErrors: e.ownErrors,
-      localFailures: e.localFailures,
-      localFailureRate: e.localFailureRate,
-      localViews: e.localViews,
-      viewsWithLocalFailures: e.viewsWithLocalFailures,
-      judgedErrorRate: e.judgedErrorRate,
-      smoothedErrorRate: smoothed,
-      toleratedErrorRate: p.toleratedErrorRate,
-    },
-  };
+  return { value, inputs: { ...e, errorRate, smoothedErrorRate: smoothed, toleratedErrorRate: p.toleratedErrorRate } };
 }
 
 /**

@@ -1,25 +1,9 @@
 import type { ProxyView } from '../windows/types.js';
-import type { ScoringInstanceInput } from './types.js';
+import type { FailureEvidence, ScoringInstanceInput } from './types.js';
 import { weightedMedian } from './weighted-median.js';
 
-/** What the success term judges about one instance (docs/scoring.md, "success"). */
-export interface FailureEvidence {
-  readonly requests: number;
-  /** Every error, every proxy summed: what the proxies saw, before any judgement. */
-  readonly errors: number;
-  /** Errors the instance answered itself (5xx): its own, summed over every proxy. */
-  readonly ownErrors: number;
-  /** Connect failures, timeouts and resets, summed over every proxy. */
-  readonly localFailures: number;
-  /** The requests-weighted median over the proxies' views of their local-failure rate (the lower of two equal views). */
-  readonly localFailureRate: number;
-  /** Proxy views with traffic that the median was taken over (1: the merged figures). */
-  readonly localViews: number;
-  /** Of those, the views that saw any local failure. */
-  readonly viewsWithLocalFailures: number;
-  /** localFailureRate + (1 - localFailureRate) x the 5xx share of answered requests. */
-  readonly judgedErrorRate: number;
-}
+/** Connect failures, timeouts and resets: requests the instance never answered, every proxy summed. */
+export const localFailuresOf = (i: ScoringInstanceInput): number => i.errors.connectFailures + i.errors.timeouts + i.errors.resets;
 
 /**
  * Failures are judged where they come from. A 5xx is the instance's own answer, whichever proxy
@@ -32,7 +16,7 @@ export interface FailureEvidence {
  * With one view this is exactly errors / requests.
  */
 export function failureEvidence(i: ScoringInstanceInput): FailureEvidence {
-  const localFailures = i.errors.connectFailures + i.errors.timeouts + i.errors.resets;
+  const localFailures = localFailuresOf(i);
   // errorTotal, not status5xx: what is not a local failure is an answer the instance gave.
   const ownErrors = Math.max(0, i.errorTotal - localFailures);
   const views = (i.byProxy ?? []).filter((v) => v.requests > 0);

@@ -1,10 +1,11 @@
 import type { ProxyView } from '../windows/types.js';
+import { localFailuresOf } from './failure-evidence.js';
 import { PeerMedian } from './peer-median.js';
 import type { ScoringPolicy } from './scoring-policy.js';
 import type { ScoringInstanceInput } from './types.js';
 
 /** The id of the view with every proxy merged (used when no single proxy saw enough). */
-export const ALL_PROXIES = '*';
+const ALL_PROXIES = '*';
 
 /** One proxy's view of an instance, set against the serving peers as that same proxy saw them. */
 export interface ViewJudgement {
@@ -29,8 +30,6 @@ export interface LatencyEvidence {
 
 /** Answered requests: connect failures, timeouts and resets leave no latency sample. */
 const samplesOf = (v: ProxyView): number => v.requests - v.localFailures;
-
-const localFailuresOf = (i: ScoringInstanceInput): number => i.errors.connectFailures + i.errors.timeouts + i.errors.resets;
 
 function mergedView(i: ScoringInstanceInput): ProxyView {
   return { proxyId: ALL_PROXIES, requests: i.requests, errorTotal: i.errorTotal, localFailures: localFailuresOf(i), p95Ms: i.latencyMs?.p95 ?? null };
@@ -60,18 +59,19 @@ function isServingView(v: ProxyView, p: ScoringPolicy): boolean {
  */
 export function latencyEvidence(instances: readonly ScoringInstanceInput[], serving: readonly boolean[], p: ScoringPolicy): LatencyEvidence[] {
   const hasSignal = (v: ProxyView): v is ProxyView & { p95Ms: number } => v.p95Ms !== null && samplesOf(v) >= p.minPeerRequests;
-  const judged = instances.map((i): ProxyView[] => {
+  const merged = instances.map(mergedView);
+  const judged = instances.map((i, k): ProxyView[] => {
     const own = (i.byProxy ?? []).filter(hasSignal);
     if (own.length > 0) return own;
-    const merged = mergedView(i);
-    return hasSignal(merged) ? [merged] : [];
+    const all = merged[k] as ProxyView;
+    return hasSignal(all) ? [all] : [];
   });
   const viewIds = new Set(judged.flatMap((views) => views.map((v) => v.proxyId)));
   const isBaseline = (k: number, v: ProxyView): boolean => (serving[k] as boolean) && hasSignal(v) && isServingView(v, p);
 
   const values = new Map<string, number[]>();
   instances.forEach((inst, k) => {
-    const views = viewIds.has(ALL_PROXIES) ? [...(inst.byProxy ?? []), mergedView(inst)] : (inst.byProxy ?? []);
+    const views = viewIds.has(ALL_PROXIES) ? [...(inst.byProxy ?? []), merged[k] as ProxyView] : (inst.byProxy ?? []);
     for (const v of views) {
       if (!viewIds.has(v.proxyId) || !isBaseline(k, v)) continue;
       let list = values.get(v.proxyId);
@@ -81,8 +81,8 @@ export function latencyEvidence(instances: readonly ScoringInstanceInput[], serv
   });
   const baselines = new Map([...values].map(([proxyId, list]) => [proxyId, new PeerMedian(list)]));
 
-  return instances.map((inst, k) => {
-    const merged = mergedView(inst);
+  return instances.map((_, k) => {
+    const all = merged[k] as ProxyView;
     const judgements: ViewJudgement[] = [];
     let mostPeers = 0;
     for (const v of judged[k] as ProxyView[]) {
@@ -96,6 +96,6 @@ export function latencyEvidence(instances: readonly ScoringInstanceInput[], serv
       if (count < p.minLatencyPeers || median === null) continue;
       judgements.push({ proxyId: v.proxyId, p95Ms: p95, samples: samplesOf(v), peerMedianP95Ms: median, peers: count });
     }
-    return { p95Ms: hasSignal(merged) ? merged.p95Ms : null, samples: samplesOf(merged), judgements, mostPeers };
+    return { p95Ms: hasSignal(all) ? all.p95Ms : null, samples: samplesOf(all), judgements, mostPeers };
   });
 }

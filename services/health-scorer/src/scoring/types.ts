@@ -1,5 +1,4 @@
 import type { CombinedVerdict, ErrorCounts, LatencyQuantiles, ProxyView, SourceOffset } from '../windows/types.js';
-import type { FailureEvidence } from './failure-evidence.js';
 
 /** What scoring needs about one instance in one window (an InstanceWindow satisfies it). */
 export interface ScoringInstanceInput {
@@ -27,7 +26,26 @@ export interface ScoringServiceInput {
   readonly instances: readonly ScoringInstanceInput[];
 }
 
-/** The failure evidence (failure-evidence.ts) and what the success term made of it. */
+/** What the success term judges about one instance (failure-evidence.ts; docs/scoring.md, "success"). */
+export interface FailureEvidence {
+  readonly requests: number;
+  /** Every error, every proxy summed: what the proxies saw, before any judgement. */
+  readonly errors: number;
+  /** Errors the instance answered itself (5xx): its own, summed over every proxy. */
+  readonly ownErrors: number;
+  /** Connect failures, timeouts and resets, summed over every proxy. */
+  readonly localFailures: number;
+  /** The requests-weighted median over the proxies' views of their local-failure rate (the lower of two equal views). */
+  readonly localFailureRate: number;
+  /** Proxy views with traffic that the median was taken over (1: the merged figures). */
+  readonly localViews: number;
+  /** Of those, the views that saw any local failure. */
+  readonly viewsWithLocalFailures: number;
+  /** localFailureRate + (1 - localFailureRate) x the 5xx share of answered requests. */
+  readonly judgedErrorRate: number;
+}
+
+/** The failure evidence and what the success term made of it. */
 export interface SuccessInputs extends FailureEvidence {
   /** errors / requests. */
   readonly errorRate: number;

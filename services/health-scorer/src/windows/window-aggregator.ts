@@ -23,14 +23,16 @@ interface MutableErrors {
   resets: number;
 }
 
-/** One proxy's share of an instance window. */
+/**
+ * One proxy's share of an instance window: the only running totals kept per report. The
+ * instance's figures (every proxy merged) are summed from these when the window closes.
+ */
 interface ProxyAcc {
   /** Start of this proxy's newest report, and the in-flight it read then. */
   startMs: number;
   inFlight: number;
   requests: number;
-  errorTotal: number;
-  localFailures: number;
+  readonly errors: MutableErrors;
   /** Only this proxy's samples: scoring compares instances as the same proxy saw them. */
   sketch: LatencySketch | null;
 }
@@ -38,8 +40,6 @@ interface ProxyAcc {
 interface InstanceAcc {
   readonly serviceId: string;
   readonly instanceId: string;
-  requests: number;
-  readonly errors: MutableErrors;
   readonly byProxy: Map<string, ProxyAcc>;
   /** `${proxyId}@${reportStartMs}`: a redelivered report is merged once. */
   readonly seen: Set<string>;
@@ -144,23 +144,16 @@ export class WindowAggregator {
       windowAccs.set(key, acc);
     }
     acc.seen.add(seenKey);
-    acc.requests += report.requests;
-    acc.errors.status5xx += report.errors.status5xx;
-    acc.errors.connectFailures += report.errors.connectFailures;
-    acc.errors.timeouts += report.errors.timeouts;
-    acc.errors.resets += report.errors.resets;
     let view = acc.byProxy.get(report.proxyId);
     if (view === undefined) {
-      view = { startMs: report.windowStartMs, inFlight: report.inFlight, requests: 0, errorTotal: 0, localFailures: 0, sketch: null };
+      view = { startMs: report.windowStartMs, inFlight: report.inFlight, requests: 0, errors: noErrors(), sketch: null };
       acc.byProxy.set(report.proxyId, view);
     } else if (view.startMs <= report.windowStartMs) {
       view.startMs = report.windowStartMs;
       view.inFlight = report.inFlight;
     }
-    const localFailures = report.errors.connectFailures + report.errors.timeouts + report.errors.resets;
     view.requests += report.requests;
-    view.errorTotal += report.errors.status5xx + localFailures;
-    view.localFailures += localFailures;
+    addErrors(view.errors, report.errors);
     if (decoded !== null && decoded.count > 0) {
       if (view.sketch === null) view.sketch = decoded;
       else view.sketch.merge(decoded);
@@ -245,12 +238,11 @@ export class WindowAggregator {
       const { window, sketch } = this.instanceWindow(acc, start, end, seconds);
       push(window);
       if (sketch !== null) {
+        // The instance's merged sketch is not needed once its quantiles are taken: the first one
+        // becomes the service's (no copy), the others merge into it.
         const s = serviceSketches.get(acc.serviceId);
-        if (s === undefined) {
-          const copy = new LatencySketch();
-          copy.merge(sketch);
-          serviceSketches.set(acc.serviceId, copy);
-        } else s.merge(sketch);
+        if (s === undefined) serviceSketches.set(acc.serviceId, sketch);
+        else s.merge(sketch);
       }
     }
     for (const [key, k] of this.known) {
@@ -290,35 +282,40 @@ export class WindowAggregator {
   }
 
   /**
-   * The instance's window and its merged sketch. Each proxy's sketch gives that proxy's p95 first;
-   * then they are merged (into the first one: the accumulator is discarded after the close).
+   * The instance's window and its merged sketch, summed from its proxies' shares. Each proxy's
+   * sketch gives that proxy's p95 first; then they are merged (into the first one: the accumulator
+   * is discarded after the close).
    */
   private instanceWindow(acc: InstanceAcc, start: number, end: number, seconds: number): { window: InstanceWindow; sketch: LatencySketch | null } {
-    const e = acc.errors;
-    const errorTotal = e.status5xx + e.connectFailures + e.timeouts + e.resets;
+    const e = noErrors();
+    let requests = 0;
     let inFlight = 0;
     let merged: LatencySketch | null = null;
     const proxies = [...acc.byProxy.keys()].sort();
     const byProxy: ProxyView[] = [];
     for (const proxyId of proxies) {
       const v = acc.byProxy.get(proxyId) as ProxyAcc;
+      requests += v.requests;
+      addErrors(e, v.errors);
       inFlight += v.inFlight;
-      byProxy.push({ proxyId, requests: v.requests, errorTotal: v.errorTotal, localFailures: v.localFailures, p95Ms: v.sketch?.quantiles()?.p95 ?? null });
+      const localFailures = v.errors.connectFailures + v.errors.timeouts + v.errors.resets;
+      byProxy.push({ proxyId, requests: v.requests, errorTotal: v.errors.status5xx + localFailures, localFailures, p95Ms: v.sketch?.quantiles()?.p95 ?? null });
       if (v.sketch === null) continue;
       if (merged === null) merged = v.sketch;
       else merged.merge(v.sketch);
     }
+    const errorTotal = e.status5xx + e.connectFailures + e.timeouts + e.resets;
     const window: InstanceWindow = {
       serviceId: acc.serviceId,
       instanceId: acc.instanceId,
       windowStartMs: start,
       windowEndMs: end,
       proxies,
-      requests: acc.requests,
-      errors: { ...e } satisfies ErrorCounts,
+      requests,
+      errors: e satisfies ErrorCounts,
       errorTotal,
-      rps: acc.requests / seconds,
-      errorRate: acc.requests > 0 ? Math.min(1, errorTotal / acc.requests) : 0,
+      rps: requests / seconds,
+      errorRate: requests > 0 ? Math.min(1, errorTotal / requests) : 0,
       latencyMs: merged?.quantiles() ?? null,
       inFlight,
       byProxy,
@@ -358,12 +355,19 @@ function newAcc(serviceId: string, instanceId: string): InstanceAcc {
   return {
     serviceId,
     instanceId,
-    requests: 0,
-    errors: { status5xx: 0, connectFailures: 0, timeouts: 0, resets: 0 },
     byProxy: new Map(),
     seen: new Set(),
     sources: [],
   };
+}
+
+const noErrors = (): MutableErrors => ({ status5xx: 0, connectFailures: 0, timeouts: 0, resets: 0 });
+
+function addErrors(to: MutableErrors, from: ErrorCounts): void {
+  to.status5xx += from.status5xx;
+  to.connectFailures += from.connectFailures;
+  to.timeouts += from.timeouts;
+  to.resets += from.resets;
 }
 
 const isCount = (n: number): boolean => Number.isFinite(n) && n >= 0;
