@@ -122,16 +122,12 @@ export async function startKafkaScorer(options: KafkaScorerOptions): Promise<Run
   function rebuild(partition: number, previous: PartitionUnit | undefined, reason: RebuildReason, failure?: unknown): void {
     let closing = previous === undefined ? Promise.resolve() : previous.close();
     let unit = install(partition, reason);
+    // Every failure is worth another attempt while the partition is ours (a stalled partition is
+    // worse than a retry): isRetriable below says so, for TypeErrors and non-Errors too.
     const attempt = async (n: number): Promise<void> => {
-      try {
-        if (n === 1 && failure !== undefined) throw failure;
-        await closing;
-        await unit.lane.run(() => (unit.closed ? undefined : unit.open()));
-      } catch (error) {
-        // Every failure is worth another attempt while the partition is ours (a stalled partition
-        // is worse than a retry); p-retry would give up at once on a TypeError or a non-Error.
-        throw error instanceof Error && !(error instanceof TypeError) ? error : new Error(error instanceof Error ? error.message : String(error), { cause: error });
-      }
+      if (n === 1 && failure !== undefined) throw failure;
+      await closing;
+      await unit.lane.run(() => (unit.closed ? undefined : unit.open()));
     };
     const opened = retry(attempt, REBUILD_RETRY, {
       isRetriable: () => running && !unit.closed && units.get(partition) === unit,

@@ -35,23 +35,47 @@ export function isRetriable(error: unknown): boolean {
 }
 
 /**
+ * What p-retry would not hand to `shouldRetry`: it gives up at once on a TypeError (other than a
+ * network error) or a thrown non-Error, taking them for bugs. Carried through as an Error, so
+ * that the caller's `isRetriable` decides about them like about anything else.
+ */
+class Thrown extends Error {
+  constructor(readonly thrown: unknown) {
+    super(thrown instanceof Error ? thrown.message : String(thrown), { cause: thrown });
+  }
+}
+
+const original = (error: unknown): unknown => (error instanceof Thrown ? error.thrown : error);
+
+/**
  * Runs `attempt` until it resolves, it throws an error that is not retriable, or the policy is
- * exhausted; rejects with the last error.
+ * exhausted; rejects with the last error, as `attempt` threw it.
  */
 export async function retry<T>(attempt: (attemptNumber: number) => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
   const retriable = hooks.isRetriable ?? isRetriable;
-  return pRetry(attempt, {
-    retries: policy.retries,
-    minTimeout: policy.minTimeoutMs,
-    maxTimeout: policy.maxTimeoutMs,
-    factor: policy.factor,
-    ...(policy.maxRetryTimeMs === undefined ? {} : { maxRetryTime: policy.maxRetryTimeMs }),
-    randomize: true,
-    unref: true,
-    ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
-    shouldRetry: ({ error }) => retriable(error),
-    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-      if (retriesLeft > 0 && retriable(error)) hooks.onRetry?.(error, attemptNumber);
-    },
-  });
+  const carried = async (n: number): Promise<T> => {
+    try {
+      return await attempt(n);
+    } catch (error) {
+      throw error instanceof Error && !(error instanceof TypeError) ? error : new Thrown(error);
+    }
+  };
+  try {
+    return await pRetry(carried, {
+      retries: policy.retries,
+      minTimeout: policy.minTimeoutMs,
+      maxTimeout: policy.maxTimeoutMs,
+      factor: policy.factor,
+      ...(policy.maxRetryTimeMs === undefined ? {} : { maxRetryTime: policy.maxRetryTimeMs }),
+      randomize: true,
+      unref: true,
+      ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+      shouldRetry: ({ error }) => retriable(original(error)),
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft > 0 && retriable(original(error))) hooks.onRetry?.(original(error), attemptNumber);
+      },
+    });
+  } catch (error) {
+    throw original(error);
+  }
 }

@@ -69,7 +69,7 @@ export async function watchControlTopics(deps: WatchDeps): Promise<void> {
     // Kept outside the retrier: one that comes up as the proxy closes must still be closed.
     let view: ControlView | undefined;
     try {
-      await retry(async () => void (view = await keepRetriable(watch)), deps.policy ?? WATCH_RETRY, {
+      await retry(async () => void (view = await watch()), deps.policy ?? WATCH_RETRY, {
         // Any failure is worth another try while the proxy runs: a broker that is down now may not be later.
         isRetriable: () => !signal.aborted,
         onRetry: (err, attempt) => logger.warn({ err, topic, attempt }, 'cannot watch control topic yet; routing on last-known-good state'),
@@ -84,15 +84,3 @@ export async function watchControlTopics(deps: WatchDeps): Promise<void> {
   }
 }
 
-/**
- * p-retry (under core's retrier) gives up at once on a TypeError or a thrown non-Error, taking
- * them for bugs; the watch outlasts whatever the bus throws, so those are wrapped.
- */
-async function keepRetriable<T>(attempt: () => Promise<T>): Promise<T> {
-  try {
-    return await attempt();
-  } catch (err) {
-    if (err instanceof Error && !(err instanceof TypeError)) throw err;
-    throw new Error(err instanceof Error ? err.message : String(err), { cause: err });
-  }
-}
