@@ -21,7 +21,7 @@ const windowOf = (end: number, scores: Record<string, number>, silent: readonly 
     windowEndMs: end,
     sources: [{ topic: 'health-scores', partition: 0, offset: String(end) }],
     reasons: score < 0.4 ? [`success ${score.toFixed(3)}: 40 errors in 100 requests (40.0 %)`] : [],
-    ...(silent.includes(instanceId) ? { hasTrafficSignal: false } : {}),
+    ...(silent.includes(instanceId) ? { requests: 0 } : {}),
   }));
 
 describe('one account of an ejection', () => {

@@ -29,7 +29,7 @@ class Driver {
       windowEndMs: this.now,
       components: { success: { value: score } },
       sources: [{ topic: 'health-scores', partition: 0, offset: String(this.window) }],
-      ...(silent.has(instanceId) ? { hasTrafficSignal: false } : {}),
+      ...(silent.has(instanceId) ? { requests: 0 } : {}),
     }));
     const r = decide(this.state, instances === undefined ? { scores: input } : { scores: input, instances }, this.now);
     this.state = r.state;

@@ -81,7 +81,7 @@ export function decide(state: ServiceDecisionState, inputs: DecisionInputs, nowM
     // Only a newer window moves the counters: a replayed or duplicated score changes nothing.
     if (s !== undefined && Number.isFinite(s.score) && s.windowEndMs > w.lastWindowEndMs) {
       let score = Math.min(1, Math.max(0, s.score));
-      if (s.hasTrafficSignal === false || (s.requests !== undefined && s.requests < policy.minSignalRequests)) {
+      if (s.requests !== undefined && s.requests < policy.minSignalRequests) {
         // An active instance's silent window cannot lift it above its last real evidence until
         // the hold runs out (ejected instances return through the ejection path instead).
         const last = w.recentScores[0];

@@ -23,13 +23,9 @@ export interface InstanceScoreInput {
   /** Offsets of the health-scores record (and, through it, of the metrics it came from). */
   readonly sources?: readonly SourceOffset[];
   /**
-   * False when the window had too little traffic to judge the instance (its score is then made
-   * of health checks and neutral defaults). Undefined counts as a signal.
-   */
-  readonly hasTrafficSignal?: boolean;
-  /**
    * Requests in the window, when known: fewer than the policy's minSignalRequests is no traffic
-   * signal either.
+   * signal (the score is then made of health checks and neutral defaults). Unknown counts as a
+   * signal.
    */
   readonly requests?: number;
 }
