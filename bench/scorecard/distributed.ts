@@ -15,6 +15,13 @@ import { ADMIN_TOKEN, drainThrough, serviceConfig, type Balancer, type BalancerS
 import type { ControlRole } from './scenarios.js';
 
 const execFileP = promisify(execFile);
+
+/**
+ * The local address each proxy's connections to instances leave from
+ * (SLB_UPSTREAM_SOURCE_ADDRESS): Linux answers on all of 127.0.0.0/8, so an instance can tell
+ * the proxies apart and refuse one of them (scenario one-proxy-path).
+ */
+export const PROXY_SOURCE_ADDRESSES = ['127.0.0.2', '127.0.0.3'] as const;
 const dist = roleMain;
 
 export async function startDistributed(s: BalancerStart, kafka: KafkaTarget): Promise<Balancer> {
@@ -41,8 +48,8 @@ export async function startDistributed(s: BalancerStart, kafka: KafkaTarget): Pr
     const controller = startRole('controller');
     startRole('health-scorer');
     const proxies = [
-      { id: 'proxy-a', listen: listenA, admin: adminA },
-      { id: 'proxy-b', listen: listenB, admin: adminB },
+      { id: 'proxy-a', listen: listenA, admin: adminA, source: PROXY_SOURCE_ADDRESSES[0] },
+      { id: 'proxy-b', listen: listenB, admin: adminB, source: PROXY_SOURCE_ADDRESSES[1] },
     ];
     const proxyProcs: Started[] = [];
     for (const p of proxies) {
@@ -55,6 +62,7 @@ export async function startDistributed(s: BalancerStart, kafka: KafkaTarget): Pr
           SLB_ADMIN_PORT: String(p.admin),
           SLB_ACCESS_LOG: 'false',
           SLB_TELEMETRY_WINDOW_MS: '1000',
+          SLB_UPSTREAM_SOURCE_ADDRESS: p.source,
         }),
       );
     }

@@ -19,7 +19,8 @@ export type Buckets = Map<number, number>;
 
 export interface Fleet {
   readonly specs: readonly InstanceSpec[];
-  setFault(id: string, mode: Exclude<FaultMode, 'down'> | 'down' | 'up', value?: number): Promise<void>;
+  /** `from`: the source address a `refuse` fault resets. */
+  setFault(id: string, mode: Exclude<FaultMode, 'down'> | 'down' | 'up', value?: number, from?: string): Promise<void>;
   kill(id: string): Promise<void>;
   restart(id: string): Promise<void>;
   /** Counts of every process that served as `id` (a killed one's are read just before the kill). */
@@ -51,13 +52,14 @@ export async function startFleet(specs: readonly InstanceSpec[], cpus: string): 
   await Promise.all(specs.map(launch));
   return {
     specs,
-    async setFault(id, mode, value = 0) {
+    async setFault(id, mode, value = 0, from) {
       if (mode === 'up') {
         procs.get(id)!.child.kill('SIGUSR2');
         await waitForPort(portOf(id), 5_000);
         return;
       }
-      await httpGet(`http://127.0.0.1:${portOf(id)}/__sc/fault?mode=${mode}&value=${value}`, 2_000, {}).catch(() => undefined);
+      const query = `mode=${mode}&value=${value}${from === undefined ? '' : `&from=${encodeURIComponent(from)}`}`;
+      await httpGet(`http://127.0.0.1:${portOf(id)}/__sc/fault?${query}`, 2_000, {}).catch(() => undefined);
     },
     async kill(id) {
       await save(id);

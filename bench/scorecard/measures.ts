@@ -33,10 +33,21 @@ function isBad(spans: readonly Span[], instance: string, atMs: number, graceMs: 
   return spans.some((s) => s.instance === instance && atMs >= s.fromMs && (s.toMs === undefined || atMs < s.toMs + graceMs));
 }
 
-/** Which parts of the product have this instance out or cut below 0.9 in this sample. */
-export function cutBy(sample: Sample, instance: string): string[] {
+/** An instance one proxy alone cannot reach, from `fromMs` (epoch ms). */
+export interface PathFault {
+  readonly instance: string;
+  readonly proxy: number;
+  readonly fromMs: number;
+}
+
+/**
+ * Which parts of the product have this instance out or cut below 0.9 in this sample. The views
+ * of proxies whose own path to it is broken (`pathFaults`) are left out: their cut is right.
+ */
+export function cutBy(sample: Sample, instance: string, pathFaults: readonly PathFault[] = []): string[] {
   const parts = new Set<string>();
-  for (const view of sample.proxies) {
+  for (const [j, view] of sample.proxies.entries()) {
+    if (pathFaults.some((f) => f.instance === instance && f.proxy === j && sample.atMs >= f.fromMs)) continue;
     const p = view?.find((v) => v.id === instance);
     if (p === undefined) continue;
     for (const src of p.unhealthySources) parts.add(src === 'active' ? 'active-check' : src);
@@ -64,7 +75,7 @@ export interface FalseCuts {
  * fault ended is recovery, not a false cut, until it has been fully back once: a cut after
  * that is a re-ejection of a healthy instance, and counts.
  */
-export function falseCuts(samples: readonly Sample[], instances: readonly string[], spans: readonly Span[]): FalseCuts {
+export function falseCuts(samples: readonly Sample[], instances: readonly string[], spans: readonly Span[], pathFaults: readonly PathFault[] = []): FalseCuts {
   const byPart: Record<string, number> = {};
   const byInstance: Record<string, number> = {};
   let total = 0;
@@ -76,7 +87,7 @@ export function falseCuts(samples: readonly Sample[], instances: readonly string
     // A poll that failed under load says nothing, and must not pass for "every part has it in".
     if (cur.proxies.some((v) => v === undefined) || cur.decision === undefined) continue;
     for (const id of instances) {
-      const parts = cutBy(cur, id);
+      const parts = cutBy(cur, id, pathFaults);
       if (isBad(spans, id, cur.atMs, GRACE_MS)) continue;
       const afterFault = spans.some((s) => s.instance === id && s.toMs !== undefined && cur.atMs >= s.toMs + GRACE_MS);
       if (afterFault && parts.length === 0) backOnce.add(id);

@@ -13,6 +13,7 @@ import { runOpenLoop, type ClientRecord } from './open-loop-client.js';
 import { observe, type Observed } from './observer.js';
 import { startCpuHog, type CpuHog } from './cpu-hog.js';
 import { startBadClients } from './bad-clients.js';
+import { PROXY_SOURCE_ADDRESSES } from './distributed.js';
 import { takePorts } from './ports.js';
 import type { KafkaTarget } from '../proxy/kafka-namespace.js';
 import { instanceIds, type Scenario } from './scenarios.js';
@@ -85,6 +86,7 @@ export async function runScenario(sc: Scenario, mode: RunMode, s: RunSettings): 
             else if (a.kind === 'slow') await fleet.setFault(step.instance, 'slow', a.ms);
             else if (a.kind === 'errors') await fleet.setFault(step.instance, 'errors', a.rate);
             else if (a.kind === 'throttle') await fleet.setFault(step.instance, 'throttle', a.retryAfterSec);
+            else if (a.kind === 'refuse-proxy') await fleet.setFault(step.instance, 'refuse', 0, PROXY_SOURCE_ADDRESSES[a.proxy]);
             else await fleet.setFault(step.instance, a.kind);
           },
         }));

@@ -12,7 +12,9 @@ export type FaultAction =
   | { readonly kind: 'throttle'; readonly retryAfterSec: number }
   | { readonly kind: 'down' }
   | { readonly kind: 'up' }
-  | { readonly kind: 'ok' };
+  | { readonly kind: 'ok' }
+  /** The instance resets every connection from proxy number `proxy` (a firewall's REJECT): only that proxy's path is broken. */
+  | { readonly kind: 'refuse-proxy'; readonly proxy: number };
 
 export interface FaultStep {
   readonly atMs: number;
@@ -54,6 +56,11 @@ export interface Scenario {
   readonly oracle: boolean;
   /** A control-plane role killed (SIGKILL) and started again at these times. */
   readonly roleSteps?: ReadonlyArray<{ readonly atMs: number; readonly role: ControlRole; readonly action: 'kill' | 'restart' }>;
+  /**
+   * Instances that one proxy alone cannot reach from `fromMs`: that proxy taking the instance
+   * out is right (its own path is broken), any other part doing so is a false cut.
+   */
+  readonly pathFaults?: ReadonlyArray<{ readonly instance: string; readonly proxy: number; readonly fromMs: number }>;
   /** Runs only in these modes (default: every mode). */
   readonly modes?: ReadonlyArray<'standalone' | 'distributed'>;
 }
@@ -173,6 +180,19 @@ export function scenarios(scale = 1): Scenario[] {
         oracle: false,
       }),
     ),
+    {
+      name: 'one-proxy-path',
+      injects: 'u2 resets every connection from proxy-b (data and checks); proxy-a and the clients reach it as before',
+      why: 'one proxy\'s broken path is that proxy\'s problem: the fleet must not eject an instance the others reach (distributed mode only)',
+      instances: 4,
+      durationMs: end,
+      faultClass: 'none',
+      steps: [{ atMs: fault, instance: 'u2', action: { kind: 'refuse-proxy', proxy: 1 } }],
+      bad: [],
+      pathFaults: [{ instance: 'u2', proxy: 1, fromMs: fault }],
+      modes: ['distributed'],
+      oracle: false,
+    },
     {
       name: 'recovery-slow-start',
       injects: 'u2 SIGKILLed, restarted 6 s later; slow start 10 s in the config',

@@ -91,7 +91,8 @@ export function buildRow(sc: Scenario, run: RunData, oracle: RunData | undefined
   const ids = instanceIds(sc.instances);
   const spans = badSpans(sc, run);
   const runEnd = run.startMs + sc.durationMs;
-  const cuts = falseCuts(obs.samples, ids, spans);
+  const pathFaults = (sc.pathFaults ?? []).map((f) => ({ ...f, fromMs: run.startMs + f.fromMs }));
+  const cuts = falseCuts(obs.samples, ids, spans, pathFaults);
   const alerts = judgeAlerts(obs, ids, spans);
   const [from, to] = faultWindow(sc, run);
   const deadFault = (id: string) => sc.steps.some((s) => s.instance === id && (s.action.kind === 'kill' || s.action.kind === 'down'));

@@ -10,6 +10,8 @@
  *
  * Faults are switched by the orchestrator at known times through POST /__sc/fault?mode=…:
  *   ok | hung | slow&ms=200 | errors&rate=0.5 | throttle (429 + Retry-After) | down | up
+ *   | refuse&from=127.0.0.3 (every connection from that address reset, open ones at once: a
+ *     firewall's REJECT on one proxy's path)
  * `down` closes the listener and every open connection (a crash as clients see it: refused);
  * `up` listens again on the same port. While down the control endpoint is unreachable, so the
  * orchestrator sends `up` as a signal instead (SIGUSR2), which works without a socket.
@@ -18,7 +20,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
 
-export type FaultMode = 'ok' | 'hung' | 'slow' | 'errors' | 'throttle' | 'down';
+export type FaultMode = 'ok' | 'hung' | 'slow' | 'errors' | 'throttle' | 'down' | 'refuse';
 
 export interface Fault {
   readonly mode: FaultMode;
@@ -32,6 +34,8 @@ const BUCKET_MS = 100;
 /** bucket start (epoch ms) -> data requests received. */
 const buckets = new Map<number, number>();
 let fault: Fault = { mode: 'ok', value: 0 };
+/** refuse: the source address whose connections are reset. */
+let refusedFrom: string | undefined;
 const sockets = new Set<Socket>();
 /** Requests held open by a hung instance: kept only so they are not garbage collected. */
 const held = new Set<ServerResponse>();
@@ -51,6 +55,8 @@ function control(req: IncomingMessage, res: ServerResponse, url: URL): void {
   if (url.pathname === '/__sc/fault') {
     const mode = (url.searchParams.get('mode') ?? 'ok') as FaultMode;
     fault = { mode, value: Number(url.searchParams.get('value') ?? 0) };
+    refusedFrom = mode === 'refuse' ? (url.searchParams.get('from') ?? undefined) : undefined;
+    if (refusedFrom !== undefined) for (const s of sockets) if (s.remoteAddress === refusedFrom) s.resetAndDestroy();
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ id, fault }));
     if (mode === 'down') setImmediate(goDown);
@@ -96,6 +102,7 @@ const server = createServer(serve);
 server.keepAliveTimeout = 120_000;
 server.headersTimeout = 121_000;
 server.on('connection', (s: Socket) => {
+  if (refusedFrom !== undefined && s.remoteAddress === refusedFrom) return void s.resetAndDestroy();
   sockets.add(s);
   s.once('close', () => sockets.delete(s));
 });

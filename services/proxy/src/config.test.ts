@@ -9,15 +9,16 @@ describe('proxy config', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
-  it('reads only its own variables', () => {
-    expect(readEnv({ SLB_PROXY_PORT: '1', HOME: '/root', KAFKA_BROKERS: 'k:1', SLB_ADMIN_TOKEN: '' })).toEqual({ SLB_PROXY_PORT: '1', KAFKA_BROKERS: 'k:1' });
+  it('reads only its own variables, trimmed, an empty one unset (core pickEnv, as every role)', () => {
+    expect(readEnv({ SLB_PROXY_PORT: ' 1', HOME: '/root', KAFKA_BROKERS: 'k:1', SLB_ADMIN_TOKEN: '', SLB_SNAPSHOT_DIR: '  ' })).toEqual({ SLB_PROXY_PORT: '1' });
   });
 
   it('reports every problem at once', () => {
     let error: unknown;
     try {
       envToConfig(
-        { SLB_PROXY_PORT: 'eighty', SLB_ADMIN_PORT: '70000', SLB_ADMIN_TOKEN: 'short', SLB_TRUSTED_PROXIES: '10.0.0.0/8, nonsense', LOG_LEVEL: 'loud', SLB_BUS: 'carrier-pigeon', SLB_CONFIG_FILE: '/nope.yaml', SLB_ACCESS_LOG: 'maybe' },
+        { SLB_PROXY_PORT: 'eighty', SLB_ADMIN_PORT: '70000', SLB_ADMIN_TOKEN: 'short', SLB_TRUSTED_PROXIES: '10.0.0.0/8, nonsense', LOG_LEVEL: 'loud', SLB_BUS: 'carrier-pigeon', SLB_CONFIG_FILE: '/nope.yaml', SLB_ACCESS_LOG: 'maybe', SLB_UPSTREAM_SOURCE_ADDRESS: 'eth0' },
+        {},
         () => {
           throw new Error('ENOENT');
         },
@@ -27,12 +28,12 @@ describe('proxy config', () => {
     }
     expect(isSlbError(error, 'SLB_CONFIG_INVALID')).toBe(true);
     const problems = (error as { details: { problems: ConfigProblem[] } }).details.problems;
-    for (const key of ['SLB_PROXY_PORT', 'SLB_ADMIN_PORT', 'SLB_ADMIN_TOKEN', 'SLB_TRUSTED_PROXIES', 'LOG_LEVEL', 'SLB_BUS', 'SLB_CONFIG_FILE', 'SLB_ACCESS_LOG']) {
+    for (const key of ['SLB_PROXY_PORT', 'SLB_ADMIN_PORT', 'SLB_ADMIN_TOKEN', 'SLB_TRUSTED_PROXIES', 'LOG_LEVEL', 'SLB_BUS', 'SLB_CONFIG_FILE', 'SLB_ACCESS_LOG', 'SLB_UPSTREAM_SOURCE_ADDRESS']) {
       expect(problems.some((p) => p.field === key), key).toBe(true);
     }
   });
 
-  // Values are taken as written (no trimming), integers are digits only, LOG_LEVEL is exact.
+  // Values are trimmed (readEnv), integers are digits only, LOG_LEVEL is any case (core's envLogLevel).
   const cases: Array<[Record<string, string>, Record<string, unknown> | string]> = [
     [{ SLB_PROXY_PORT: ' 80 ' }, { port: 80 }],
     [{ SLB_PROXY_PORT: '0080' }, { port: 80 }],
@@ -41,28 +42,37 @@ describe('proxy config', () => {
     [{ SLB_PROXY_PORT: '0x10' }, 'SLB_PROXY_PORT'],
     [{ SLB_PROXY_PORT: '80.0' }, 'SLB_PROXY_PORT'],
     [{ SLB_PROXY_PORT: '+80' }, 'SLB_PROXY_PORT'],
-    [{ SLB_PROXY_PORT: '  ' }, 'SLB_PROXY_PORT'],
+    [{ SLB_PROXY_PORT: '  ' }, { port: 8080 }],
+    [{ SLB_PROXY_PORT: '8 0' }, 'SLB_PROXY_PORT'],
     [{ SLB_MAX_BODY_BYTES: '9007199254740991' }, { limits: expect.objectContaining({ maxBodyBytes: Number.MAX_SAFE_INTEGER }) }],
     [{ SLB_MAX_BODY_BYTES: '9007199254740992' }, 'SLB_MAX_BODY_BYTES'],
     [{ SLB_MAX_HEADER_BYTES: '1023' }, 'SLB_MAX_HEADER_BYTES'],
     [{ SLB_PROXY_HOST: '::1' }, { host: '::1' }],
-    [{ SLB_PROXY_HOST: ' 127.0.0.1' }, 'SLB_PROXY_HOST'],
-    [{ SLB_PROXY_ID: 'p1 ' }, 'SLB_PROXY_ID'],
-    [{ SLB_ADMIN_TOKEN: '0123456789abcdef ' }, { adminToken: '0123456789abcdef ' }],
+    [{ SLB_PROXY_HOST: ' 127.0.0.1' }, { host: '127.0.0.1' }],
+    [{ SLB_PROXY_HOST: '127.0.0.1 /8' }, 'SLB_PROXY_HOST'],
+    [{ SLB_PROXY_ID: 'p1 ' }, { proxyId: 'p1' }],
+    [{ SLB_PROXY_ID: 'p 1' }, 'SLB_PROXY_ID'],
+    [{ SLB_ADMIN_TOKEN: '0123456789abcdef ' }, { adminToken: '0123456789abcdef' }],
     [{ SLB_ADMIN_TOKEN: '0123456789abcde' }, 'SLB_ADMIN_TOKEN'],
-    [{ SLB_SNAPSHOT_DIR: '/data/snap ' }, { snapshotDir: '/data/snap ' }],
+    [{ SLB_SNAPSHOT_DIR: '/data/snap ' }, { snapshotDir: '/data/snap' }],
+    [{ SLB_UPSTREAM_SOURCE_ADDRESS: '127.0.0.2' }, { upstreamSourceAddress: '127.0.0.2' }],
+    [{ SLB_UPSTREAM_SOURCE_ADDRESS: 'fd00::1' }, { upstreamSourceAddress: 'fd00::1' }],
+    [{ SLB_UPSTREAM_SOURCE_ADDRESS: 'eth0' }, 'SLB_UPSTREAM_SOURCE_ADDRESS'],
+    [{ SLB_UPSTREAM_SOURCE_ADDRESS: '10.0.0.0/8' }, 'SLB_UPSTREAM_SOURCE_ADDRESS'],
     [{ SLB_TRUSTED_PROXIES: '10.0.0.0/8, ::1/128' }, { trustedProxies: ['10.0.0.0/8', '::1/128'] }],
     [{ SLB_TRUSTED_PROXIES: '10.0.0.0/33' }, 'SLB_TRUSTED_PROXIES'],
     [{ SLB_ACCESS_LOG: 'FALSE' }, { accessLog: false }],
-    [{ SLB_ACCESS_LOG: ' true' }, 'SLB_ACCESS_LOG'],
+    [{ SLB_ACCESS_LOG: ' true' }, { accessLog: true }],
+    [{ SLB_ACCESS_LOG: 'yes' }, 'SLB_ACCESS_LOG'],
     [{ LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
-    [{ LOG_LEVEL: 'INFO' }, 'LOG_LEVEL'],
+    [{ LOG_LEVEL: 'INFO' }, { logLevel: 'info' }],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
     [{ SLB_BUS: 'KAFKA' }, 'SLB_BUS'],
     [{ SLB_BUS: 'kafka', KAFKA_BROKERS: 'nohostport' }, 'KAFKA_BROKERS'],
     [{ SLB_BUS: 'none', KAFKA_BROKERS: 'nohostport' }, { bus: 'none', busEnv: undefined }],
   ];
   it.each(cases)('%j -> %j', (env, expected) => {
-    const read = () => envToConfig(readEnv({ SLB_PROXY_ID: 'p', ...env }));
+    const read = () => envToConfig(readEnv({ SLB_PROXY_ID: 'p', ...env }), env);
     if (typeof expected !== 'string') return void expect(read()).toMatchObject(expected);
     let error: unknown;
     try {
@@ -75,7 +85,7 @@ describe('proxy config', () => {
   });
 
   it('reads services from the config file', () => {
-    const c = envToConfig({ SLB_CONFIG_FILE: 'x.yaml' }, () => [{ serviceId: 's' }]);
+    const c = envToConfig({ SLB_CONFIG_FILE: 'x.yaml' }, {}, () => [{ serviceId: 's' }]);
     expect(c.services).toEqual([{ serviceId: 's' }]);
   });
 });

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import { LOG_LEVELS, SlbError, collectBusEnv, envInteger, type BusEnvConfig, type ConfigProblem, type LogLevel } from '@slb/core';
+import { SlbError, collectBusEnv, envInteger, envLogLevel, pickEnv, type BusEnvConfig, type ConfigProblem, type LogLevel } from '@slb/core';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_LIMITS, type ProxyLimits } from './options.js';
 
@@ -23,6 +23,7 @@ export const ENV_KEYS = [
   'SLB_CONFIG_FILE',
   'SLB_CONFIG_PUBLIC_KEY',
   'SLB_TRUSTED_PROXIES',
+  'SLB_UPSTREAM_SOURCE_ADDRESS',
   'SLB_MAX_BODY_BYTES',
   'SLB_MAX_HEADER_BYTES',
   'SLB_MAX_HEADERS',
@@ -37,8 +38,7 @@ export const ENV_KEYS = [
   'SLB_TOPIC_PREFIX',
   'LOG_LEVEL',
 ] as const;
-/** The proxy's variables, plus the KAFKA_* / SCHEMA_REGISTRY_* ones core's readBusEnv reads. */
-export type ProxyEnv = Partial<Record<(typeof ENV_KEYS)[number], string>> & Readonly<Record<string, string | undefined>>;
+export type ProxyEnv = Partial<Record<(typeof ENV_KEYS)[number], string>>;
 
 export interface ProxyConfig {
   readonly proxyId: string;
@@ -55,6 +55,8 @@ export interface ProxyConfig {
   readonly configPublicKey: string | undefined;
   /** CIDRs whose X-Forwarded-* headers are trusted and appended to. */
   readonly trustedProxies: readonly string[];
+  /** The local address connections to instances leave from (nginx `proxy_bind`); undefined: the OS picks. */
+  readonly upstreamSourceAddress: string | undefined;
   readonly limits: ProxyLimits;
   readonly drainTimeoutMs: number;
   readonly telemetryWindowMs: number;
@@ -68,15 +70,9 @@ export interface ProxyConfig {
   readonly topicPrefix: string;
 }
 
-/**
- * Picks the proxy's variables out of an environment (process.env in main.ts), with the
- * KAFKA_* / SCHEMA_REGISTRY_* ones for core's readBusEnv. Unlike core's pickEnv, values are
- * not trimmed: the proxy has always taken them as written (" 10.0.0.1" is no address, a
- * snapshot directory keeps its trailing space), and an empty value is an unset one.
- */
+/** The proxy's variables, trimmed, an empty one unset (core's pickEnv, as in every role). */
 export function readEnv(env: NodeJS.ProcessEnv): ProxyEnv {
-  const ours = (key: string) => (ENV_KEYS as readonly string[]).includes(key) || key.startsWith('KAFKA_') || key.startsWith('SCHEMA_REGISTRY_');
-  return Object.fromEntries(Object.entries(env).filter(([key, v]) => ours(key) && v !== undefined && v !== ''));
+  return pickEnv(env, ENV_KEYS);
 }
 
 /** Reads a YAML or JSON services file: `{services: [...]}`, a list, or a single service. */
@@ -93,12 +89,13 @@ export function readServicesFile(path: string): unknown[] {
 
 type ProxyKey = (typeof ENV_KEYS)[number];
 
-export function envToConfig(env: ProxyEnv, readFile: (path: string) => unknown[] = readServicesFile): ProxyConfig {
+/** `env` from readEnv; `busEnv` is the whole environment, read by the core's readBusEnv when SLB_BUS=kafka. */
+export function envToConfig(env: ProxyEnv, busEnv: NodeJS.ProcessEnv = {}, readFile: (path: string) => unknown[] = readServicesFile): ProxyConfig {
   const problems: ConfigProblem[] = [];
   const int = (field: ProxyKey, fallback: number, min: number, max: number): number => {
     const raw = env[field];
     // Digits only: a count or a duration in ms is never "1e3", "0x10" or "1.0" (envInteger takes those).
-    if (raw !== undefined && !/^\d+$/.test(raw.trim())) {
+    if (raw !== undefined && !/^\d+$/.test(raw)) {
       problems.push({ field, message: `must be an integer from ${min} to ${max}, got "${raw}"` });
       return fallback;
     }
@@ -137,13 +134,16 @@ export function envToConfig(env: ProxyEnv, readFile: (path: string) => unknown[]
 
   const accessLogRaw = (env.SLB_ACCESS_LOG ?? 'true').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(accessLogRaw)) problems.push({ field: 'SLB_ACCESS_LOG', message: `must be true or false, got "${env.SLB_ACCESS_LOG}"` });
-  // Exactly one of pino's level names, as written (core's envLogLevel would also take "INFO").
-  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push({ field: 'LOG_LEVEL', message: `must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"` });
+  const logLevel: LogLevel = envLogLevel(env.LOG_LEVEL, problems);
+
+  const upstreamSourceAddress = env.SLB_UPSTREAM_SOURCE_ADDRESS;
+  if (upstreamSourceAddress !== undefined && isIP(upstreamSourceAddress) === 0) {
+    problems.push({ field: 'SLB_UPSTREAM_SOURCE_ADDRESS', message: `must be an IP address of this host, got "${upstreamSourceAddress}"` });
+  }
 
   const bus = (env.SLB_BUS ?? 'none') as 'none' | 'kafka';
   if (bus !== 'none' && bus !== 'kafka') problems.push({ field: 'SLB_BUS', message: `must be none or kafka, got "${env.SLB_BUS}"` });
-  const busEnv = bus === 'kafka' ? collectBusEnv(env, problems) : undefined;
+  const busConfig = bus === 'kafka' ? collectBusEnv(busEnv, problems) : undefined;
 
   const D = DEFAULT_LIMITS;
   const config: ProxyConfig = Object.freeze({
@@ -157,6 +157,7 @@ export function envToConfig(env: ProxyEnv, readFile: (path: string) => unknown[]
     services,
     configPublicKey: env.SLB_CONFIG_PUBLIC_KEY,
     trustedProxies,
+    upstreamSourceAddress,
     limits: Object.freeze({
       maxBodyBytes: int('SLB_MAX_BODY_BYTES', D.maxBodyBytes, 0, Number.MAX_SAFE_INTEGER),
       maxHeaderBytes: int('SLB_MAX_HEADER_BYTES', D.maxHeaderBytes, 1024, 1 << 20),
@@ -171,7 +172,7 @@ export function envToConfig(env: ProxyEnv, readFile: (path: string) => unknown[]
     accessLog: accessLogRaw === 'true' || accessLogRaw === '1',
     logLevel,
     bus,
-    busEnv,
+    busEnv: busConfig,
     topicPrefix: env.SLB_TOPIC_PREFIX ?? '',
   });
   if (problems.length > 0) {

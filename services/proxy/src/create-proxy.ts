@@ -77,7 +77,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   const requestIdPrefix = randomBytes(4).toString('hex');
 
   const reporter = createControlReporter({ bus, proxyId, now: () => clock.now(), logger, isClosed: () => closed });
-  const health = createInstanceHealth({ clock, random, logger, metrics, bus, proxyId, service: (id) => plane.service(id), allServices: () => plane.allServices() });
+  const health = createInstanceHealth({ clock, random, logger, metrics, bus, proxyId, sourceAddress: options.upstreamSourceAddress, service: (id) => plane.service(id), allServices: () => plane.allServices() });
   const plane: ControlPlane = new ControlPlane({
     proxyId,
     now: () => clock.now(),
@@ -85,6 +85,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     metrics,
     logger,
     publicKey: options.configPublicKey === undefined ? undefined : toPublicKey(options.configPublicKey),
+    upstreamSourceAddress: options.upstreamSourceAddress,
     onChange: (kind, serviceId) => {
       if (snapshot !== undefined) {
         snapshot.save(plane.configs(), plane.allDecisions(), clock.now()).catch((err: unknown) => logger.error({ err }, 'snapshot write failed'));

@@ -7,7 +7,7 @@ import { createProxy } from './create-proxy.js';
 // A bad environment is one line naming every problem, not a stack trace.
 let config: ReturnType<typeof envToConfig>;
 try {
-  config = envToConfig(readEnv(process.env));
+  config = envToConfig(readEnv(process.env), process.env);
 } catch (error) {
   process.stderr.write(`proxy: ${isSlbError(error) ? `${error.message} [${error.code}]` : String(error)}\n`);
   process.exit(1);

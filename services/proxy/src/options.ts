@@ -44,6 +44,11 @@ export interface ProxyOptions {
   /** Ed25519 public key: when set, unsigned / forged config updates are rejected. */
   readonly configPublicKey?: KeyObject | string | undefined;
   readonly trustedProxies?: readonly string[];
+  /**
+   * The local address every connection to an instance leaves from (nginx `proxy_bind`, HAProxy
+   * `source`): on a multi-homed host, the interface the instances' firewalls allow.
+   */
+  readonly upstreamSourceAddress?: string | undefined;
   readonly limits?: Partial<ProxyLimits>;
   readonly drainTimeoutMs?: number;
   /** Telemetry window; 0 disables telemetry. */

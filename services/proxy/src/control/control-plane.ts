@@ -24,6 +24,8 @@ export interface ControlPlaneDeps {
   readonly metrics: ProxyMetrics;
   readonly logger: Logger;
   readonly publicKey: KeyObject | string | undefined;
+  /** The local address connections to instances leave from; undefined: the OS picks. */
+  readonly upstreamSourceAddress?: string | undefined;
   /** Called after every successful change (snapshot, health checks, status). */
   readonly onChange: (kind: 'config' | 'decision', serviceId: string) => void;
   /** Called after every applied or rejected config (config-status). */
@@ -128,7 +130,12 @@ export class ControlPlane {
     }
     let built: { service: RoutedService; removed: RoutedInstance[] };
     try {
-      built = buildRoutedService(u, previous, { random: this.deps.random, now: this.deps.now() }, this.adminDrained.get(u.serviceId));
+      built = buildRoutedService(
+        u,
+        previous,
+        { random: this.deps.random, now: this.deps.now(), sourceAddress: this.deps.upstreamSourceAddress },
+        this.adminDrained.get(u.serviceId),
+      );
     } catch (err) {
       const e = err instanceof SlbError ? new SlbError('SLB_SERVICE_CONFIG_INVALID', err.message, { cause: err }) : new SlbError('SLB_SERVICE_CONFIG_INVALID', String(err));
       return this.reject(u.serviceId, u.version, e);

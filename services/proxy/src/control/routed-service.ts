@@ -109,9 +109,11 @@ export interface RoutedService {
 export interface RoutedServiceDeps {
   readonly random: () => number;
   readonly now: number;
+  /** The local address connections to instances leave from; undefined: the OS picks. */
+  readonly sourceAddress?: string | undefined;
 }
 
-function newPool(address: string, limits: AdmissionLimits, idleMs: number): Pool {
+function newPool(address: string, limits: AdmissionLimits, idleMs: number, sourceAddress: string | undefined): Pool {
   const parsed = parseAddress(address);
   const host = parsed === undefined ? address : parsed.host.includes(':') ? `[${parsed.host}]:${parsed.port}` : `${parsed.host}:${parsed.port}`;
   return new Pool(`http://${host}`, {
@@ -120,6 +122,7 @@ function newPool(address: string, limits: AdmissionLimits, idleMs: number): Pool
     keepAliveTimeout: Math.min(idleMs, 4_000),
     keepAliveMaxTimeout: idleMs,
     connect: { timeout: 2_000 },
+    ...(sourceAddress === undefined ? {} : { localAddress: sourceAddress }),
   });
 }
 
@@ -153,7 +156,7 @@ export function buildRoutedService(
       serviceId: u.serviceId,
       address: inst.address,
       config: inst,
-      pool: newPool(inst.address, limits, u.timeouts.idleMs),
+      pool: newPool(inst.address, limits, u.timeouts.idleMs, deps.sourceAddress),
       inFlight: 0,
       retired: false,
       window: createInstanceWindow(),

@@ -32,7 +32,7 @@ interface TargetState {
   timer: NodeJS.Timeout | undefined;
 }
 
-function probe(target: CheckTarget, cfg: HealthCheckConfig, monotonic: () => number): Promise<{ passed: boolean; ms: number | null; details: Record<string, string> }> {
+function probe(target: CheckTarget, cfg: HealthCheckConfig, monotonic: () => number, localAddress: string | undefined): Promise<{ passed: boolean; ms: number | null; details: Record<string, string> }> {
   const addr = parseAddress(target.address);
   const started = monotonic();
   if (addr === undefined) return Promise.resolve({ passed: false, ms: null, details: { error: 'bad address' } });
@@ -44,7 +44,7 @@ function probe(target: CheckTarget, cfg: HealthCheckConfig, monotonic: () => num
       resolve({ passed, ms: answered ? monotonic() - started : null, details });
     };
     if (cfg.type === 'TCP') {
-      const socket = connect({ host: addr.host, port: addr.port });
+      const socket = connect({ host: addr.host, port: addr.port, ...(localAddress === undefined ? {} : { localAddress }) });
       socket.setTimeout(cfg.timeoutMs, () => {
         socket.destroy();
         finish(false, { error: 'timeout' }, false);
@@ -56,7 +56,8 @@ function probe(target: CheckTarget, cfg: HealthCheckConfig, monotonic: () => num
       socket.once('error', (err: NodeJS.ErrnoException) => finish(false, { error: err.code ?? err.message }, false));
       return;
     }
-    const req = request({ host: addr.host, port: addr.port, path: cfg.path, method: 'GET', agent: false, timeout: cfg.timeoutMs, headers: { 'user-agent': 'slb-health-check' } }, (res) => {
+    const options = { host: addr.host, port: addr.port, path: cfg.path, method: 'GET', agent: false, timeout: cfg.timeoutMs, headers: { 'user-agent': 'slb-health-check' } } as const;
+    const req = request(localAddress === undefined ? options : { ...options, localAddress }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       finish(status >= 200 && status < 400, { statusCode: String(status) }, true);
@@ -76,7 +77,7 @@ export class HealthChecker {
 
   constructor(
     private cfg: HealthCheckConfig,
-    private readonly deps: { random: () => number; monotonic: () => number; onResult: (r: CheckResult) => void },
+    private readonly deps: { random: () => number; monotonic: () => number; sourceAddress?: string | undefined; onResult: (r: CheckResult) => void },
   ) {}
 
   /** Replaces the target list and settings; kept targets keep their state. */
@@ -105,7 +106,7 @@ export class HealthChecker {
 
   private async run(s: TargetState): Promise<void> {
     const cfg = this.cfg;
-    const r = await probe(s.target, cfg, this.deps.monotonic);
+    const r = await probe(s.target, cfg, this.deps.monotonic, this.deps.sourceAddress);
     if (this.stopped || this.targets.get(s.target.id) !== s) return;
     let transition: HealthState | undefined;
     if (r.passed) {

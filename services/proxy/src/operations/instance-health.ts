@@ -31,6 +31,8 @@ export interface InstanceHealthDeps {
   readonly metrics: ProxyMetrics;
   readonly bus: EventBus | undefined;
   readonly proxyId: string;
+  /** The local address health checks leave from, as the data path's connections do. */
+  readonly sourceAddress?: string | undefined;
   service(id: string): RoutedService | undefined;
   allServices(): Iterable<RoutedService>;
 }
@@ -90,6 +92,7 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
       existing ??
       new HealthChecker(cfg, {
         random: deps.random,
+        sourceAddress: deps.sourceAddress,
         monotonic: () => clock.monotonic(),
         onResult: (r) => {
           const current = deps.service(serviceId);
