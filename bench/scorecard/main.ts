@@ -162,7 +162,9 @@ for (const mode of modes) {
 function productVersion(): string {
   try {
     const head = execFileSync('git', ['-C', productRoot(), 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['-C', productRoot(), 'status', '--porcelain', '--', 'services'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    const status = execFileSync('git', ['-C', productRoot(), 'status', '--porcelain', '--', 'services'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    // A snapshot's node_modules links (see docs/decision-quality.md) are no change to the product.
+    const dirty = status.split('\n').some((line) => line.trim() !== '' && !/node_modules\/?$/.test(line));
     return `${head}${dirty ? ' + uncommitted changes in services/' : ''}`;
   } catch {
     return productRoot();

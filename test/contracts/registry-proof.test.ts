@@ -64,4 +64,17 @@ describe('schema registry proof', () => {
     const codec = createRegistryCodec({ registryUrl, subjectPrefix });
     await expect(codec.encode('alerts', exampleEvents().alerts)).rejects.toMatchObject({ code: 'SLB_SCHEMA_INCOMPATIBLE' });
   });
+
+  it('processes that register a new subject at the same moment all succeed (the compatibility rule is set once)', async () => {
+    // Each codec sets BACKWARD on the subject it creates: two at once used to race, and the
+    // loser failed with "A rule named 'COMPATIBILITY' already exists" (a push refused, a role
+    // that could not publish), although the rule it wanted was there.
+    for (let round = 0; round < 10; round++) {
+      const subjectPrefix = `${uniqueName('race')}.`;
+      const codecs = Array.from({ length: 10 }, () => createRegistryCodec({ registryUrl, subjectPrefix }));
+      const encoded = await Promise.allSettled(codecs.map((c) => c.encode('alerts', exampleEvents().alerts)));
+      expect(encoded.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+      expect(await getCompatibility(registryUrl, `${subjectPrefix}alerts-value`)).toBe('BACKWARD');
+    }
+  });
 });

@@ -97,7 +97,14 @@ class RegistryCodec implements EventCodec {
     const subject = subjectFor(topic, this.prefix);
     const schema = { type: SchemaType.AVRO, schema: JSON.stringify(topicSchema(topic)) } as const;
     try {
-      const { id } = await this.registry.register(schema, { subject, compatibility: COMPATIBILITY.BACKWARD });
+      const { id } = await this.registry.register(schema, { subject, compatibility: COMPATIBILITY.BACKWARD }).catch(async (error: unknown) => {
+        // Two processes creating the subject at once both find no rule, both register (the
+        // same schema, so the same id) and both set BACKWARD; the registry refuses the second
+        // rule as existing (Apicurio: 409). The rule wanted is there: once more, the client now
+        // finds it and only looks the id up.
+        if (!isRuleCreationRace(error)) throw error;
+        return this.registry.register(schema, { subject, compatibility: COMPATIBILITY.BACKWARD });
+      });
       return id;
     } catch (error) {
       // The client refuses to register when the subject already has a compatibility level other
@@ -169,6 +176,10 @@ class RegistryCodec implements EventCodec {
     }
     return pending;
   }
+}
+
+function isRuleCreationRace(error: unknown): boolean {
+  return statusOf(error) === 409 && /rule .*already exists/i.test((error as Error | null)?.message ?? '');
 }
 
 function statusOf(error: unknown): number | undefined {
