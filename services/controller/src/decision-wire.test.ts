@@ -18,6 +18,8 @@ describe('decision wire mapping', () => {
     expect(input.sources?.[0]).toEqual({ topic: 'health-scores', partition: 1, offset: '77' });
     expect(input.sources?.[1]).toEqual({ topic: 'metrics-aggregated', partition: 1, offset: '9001' });
     expect(input.reasons?.[0]).toMatch(/^errorRate 0.100: error rate/);
+    // The proxies' verdicts at the window's close: the fresher evidence decide() weighs.
+    expect(input.checks).toEqual({ healthy: 1, unhealthy: 4, degraded: 0 });
   });
 
   it('states, evidence and drains on the wire; a takeover from it keeps ejections, weights and versions', () => {

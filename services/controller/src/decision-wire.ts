@@ -42,6 +42,9 @@ export function scoreInputOf(score: HealthScore, at: RecordPosition): InstanceSc
     // Below the policy's minSignalRequests the score is checks and neutral defaults, not
     // evidence (decide() holds it no better than the last real one).
     requests: score.inputs.requests,
+    // Every proxy's verdict as the scorer had them at the window's close: fresher than the
+    // window's traffic (decide() passes over a silent window in which more proxies have it back).
+    checks: { healthy: score.inputs.healthyChecks, unhealthy: score.inputs.unhealthyChecks, degraded: score.inputs.degradedChecks },
   };
 }
 
@@ -167,6 +170,9 @@ export function stateFromWireDecision(wire: WireDecision, policy: DecisionPolicy
       lastInput: null,
       // The score history does not travel with a decision, so the no-signal hold restarts empty.
       lastSignalAtMs: Number.NEGATIVE_INFINITY,
+      heldScore: null,
+      checksAtSignal: null,
+      passedOver: 0,
     });
   }
   const lastDecision: RoutingDecision = {

@@ -19,7 +19,7 @@ class Driver {
     this.state = createServiceState(serviceId, decisionPolicy(policy));
   }
 
-  step(scores: Record<string, number>, instances?: readonly string[], silent: ReadonlySet<string> = new Set()): DecideResult {
+  step(scores: Record<string, number>, instances?: readonly string[], silent: ReadonlySet<string> = new Set(), extra: Record<string, Partial<InstanceScoreInput>> = {}): DecideResult {
     this.now += STEP;
     this.window += 1;
     const input: InstanceScoreInput[] = Object.entries(scores).map(([instanceId, score]) => ({
@@ -30,6 +30,7 @@ class Driver {
       components: { success: { value: score } },
       sources: [{ topic: 'health-scores', partition: 0, offset: String(this.window) }],
       ...(silent.has(instanceId) ? { requests: 0 } : {}),
+      ...extra[instanceId],
     }));
     const r = decide(this.state, instances === undefined ? { scores: input } : { scores: input, instances }, this.now);
     this.state = r.state;
@@ -321,6 +322,88 @@ describe('silence is not health', () => {
     const cut = d.route('c')!.weight;
     for (let k = 0; k < 5; k++) d.step(all(['a', 'b', 'c'], 1));
     expect(d.route('c')!.weight).toBeGreaterThan(cut);
+  });
+});
+
+describe('fresher evidence: the proxies have it back in a window without traffic', () => {
+  // Finding (docs/decision-quality.md, distributed recovery-slow-start): u2 was SIGKILLed and
+  // restarted 6 s later. Its window of the kill scored 0 (refused connections, every proxy had it
+  // out). The next window had no traffic (the proxies still held it out, then let it back in)
+  // and the scorer gave it 1.0: every proxy's verdict at the window's close was HEALTHY again.
+  // The silence hold turned that 1.0 into 0.000, a second bad window, and the controller ejected
+  // an instance that had been serving for 4 s: a false ejection and a false INSTANCE_EJECTED.
+  type W = readonly [score: number, requests: number, healthy: number, out: number];
+  const dead: W = [0, 120, 0, 2]; // refused connections; every proxy has it out (outlier + active check)
+  const back: W = [1, 0, 2, 0]; // no traffic yet; every proxy's verdict HEALTHY again
+  const halfBack: W = [0.87, 0, 1, 1]; // no traffic; one proxy has it back, the other not yet (split)
+  const trickle: W = [1, 6, 2, 0]; // a few requests in the proxies' slow start, all answered
+  const good: W = [1, 150, 2, 0];
+  const silentDead: W = [0, 0, 0, 2]; // no traffic, checks still failing
+  const answers503: W = [0.03, 150, 2, 0]; // half its answers 503, checks pass (errors-50pct, two-of-three)
+  const silentPriced: W = [1, 3, 2, 0]; // priced out by the balancers; checks pass as they always did
+  const split503: W = [0.26, 13, 1, 1]; // 503s, one proxy ejected it locally (scorer-restart)
+  const silentSplit: W = [0.87, 0, 1, 1];
+  const noChecks: (s: number, r: number) => W = (s, r) => [s, r, 0, 0]; // no active checks configured
+
+  it.each([
+    // [case, i02's windows in order, the window (1-based) that ejects it, or null: never]
+    ['restarted: the window after the kill has every proxy back in (the finding)', [good, dead, back, trickle, good, good], null],
+    ['restarted: one proxy has it back first, then the other', [good, dead, halfBack, back, good, good], null],
+    ['restarted: the window after the kill is itself back, then traffic scores well', [good, dead, back, good], null],
+    ['killed: the window after the kill has no traffic and failing checks', [good, dead, silentDead], 3],
+    ['killed: two windows with traffic', [good, dead, dead], 3],
+    ['503s with passing checks, priced out: checks never saw the fault, the hold stands', [good, answers503, silentPriced], 3],
+    ['503s with passing checks, two windows with traffic', [good, answers503, answers503], 3],
+    ['503s, one proxy ejected it locally, still split: no proxy came back', [good, split503, silentSplit], 3],
+    ['flapping: back in a silent window, then dead again: that window is not counted, nor does it reset the run', [good, dead, back, dead], 4],
+    ['flapping: back, then dead again without traffic', [good, dead, back, silentDead], 4],
+    ['back, then a bad window with traffic', [good, dead, back, answers503], 4],
+    ['back, then a good window with traffic: the run is over', [good, dead, back, good, dead], null],
+    ['no active checks: no verdicts to be fresher, the hold stands', [good, noChecks(0, 120), noChecks(1, 0)], 3],
+  ] as const)('%s', (_name, windows, ejectsAt) => {
+    const d = new Driver();
+    const names = ids(4);
+    let ejectedAt: number | null = null;
+    const weights: number[] = [];
+    for (const [k, [score, requests, healthy, out]] of windows.entries()) {
+      const r = d.step({ ...all(names, 1), i02: score }, undefined, new Set(), { i02: { requests, checks: { healthy, unhealthy: out, degraded: 0 } } });
+      if (ejectedAt === null && r.changes.some((c) => c.kind === 'ejected' && c.instanceId === 'i02')) ejectedAt = k + 1;
+      weights.push(d.route('i02')!.weight);
+    }
+    expect(ejectedAt).toBe(ejectsAt);
+    // Not ejected: not cut below 0.9 either (the scorecard's false cut). A split verdict (0.87)
+    // after the dead window costs it 3 % for a window or two, like any instance split two windows running.
+    if (ejectsAt === null) expect(weights.filter((w) => w < 0.9)).toEqual([]);
+  });
+
+  it('says so: the window is named in the evidence, and an ejection after it says it was not counted', () => {
+    const d = new Driver({ minEjectionMs: 60_000 });
+    const names = ids(4);
+    const step = (w: W) => d.step({ ...all(names, 1), i02: w[0] }, undefined, new Set(), { i02: { requests: w[1], checks: { healthy: w[2], unhealthy: w[3], degraded: 0 } } });
+    step(good);
+    step(dead);
+    const passed = step(back);
+    expect(passed.changes.filter((c) => c.instanceId === 'i02')).toEqual([]);
+    expect(d.state.instances.get('i02')).toMatchObject({ windowsBelowEject: 1, ejected: false });
+    const ejecting = step(dead);
+    expect(ejecting.changes.find((c) => c.kind === 'ejected')?.reason).toBe(
+      '2 windows below 0.4 in a row (scores 0.000, 0.000), not counting 1 window without traffic in which more proxies had it back in; out for at least 60000 ms',
+    );
+    expect(ejecting.decision!.evidence.instances.find((e) => e.instanceId === 'i02')!.ejection!.windows).toEqual([
+      { windowEndMs: T0 + 2 * STEP, score: 0 },
+      { windowEndMs: T0 + 4 * STEP, score: 0 },
+    ]);
+    // The same data with the run not interrupted reads as before.
+    const plain = new Driver({ minEjectionMs: 60_000 });
+    for (const w of [good, dead, silentDead]) plain.step({ ...all(names, 1), i02: w[0] }, undefined, new Set(), { i02: { requests: w[1], checks: { healthy: w[2], unhealthy: w[3], degraded: 0 } } });
+    expect(plain.results.at(-1)!.changes.find((c) => c.kind === 'ejected')?.reason).toBe('2 windows below 0.4 in a row (scores 0.000, 0.000); out for at least 60000 ms');
+    // The decision of the passed-over window says why it did not count.
+    const d2 = new Driver({ refreshAfterMs: 1_000, decisionTtlMs: 5_000 });
+    for (const w of [good, dead]) d2.step({ ...all(names, 1), i02: w[0] }, undefined, new Set(), { i02: { requests: w[1], checks: { healthy: w[2], unhealthy: w[3], degraded: 0 } } });
+    const r = d2.step({ ...all(names, 1), i02: back[0] }, undefined, new Set(), { i02: { requests: back[1], checks: { healthy: 2, unhealthy: 0, degraded: 0 } } });
+    expect(r.decision?.evidence.reasons).toContain(
+      `i02: window ending ${T0 + 3 * STEP} not counted towards ejection: no traffic signal (0 requests), and more proxies have it back in (2 healthy, 0 out; were 0 healthy, 2 out)`,
+    );
   });
 });
 

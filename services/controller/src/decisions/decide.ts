@@ -1,5 +1,6 @@
 import { DEFAULT_DECISION_POLICY, type DecisionPolicy } from './decision-policy.js';
 import type {
+  CheckVerdicts,
   DecideResult,
   DecisionChange,
   EjectionCause,
@@ -73,6 +74,9 @@ export function decide(state: ServiceDecisionState, inputs: DecisionInputs, nowM
             lastWindowEndMs: Number.NEGATIVE_INFINITY,
             lastInput: null,
             lastSignalAtMs: Number.NEGATIVE_INFINITY,
+            heldScore: null,
+            checksAtSignal: null,
+            passedOver: 0,
           }
         : workOf(prev);
     if (prev === undefined) changes.push({ kind: 'added', instanceId: id, before: null, after: w.weight, reason: first ? 'initial decision' : 'new instance, slow start' });
@@ -81,23 +85,37 @@ export function decide(state: ServiceDecisionState, inputs: DecisionInputs, nowM
     // Only a newer window moves the counters: a replayed or duplicated score changes nothing.
     if (s !== undefined && Number.isFinite(s.score) && s.windowEndMs > w.lastWindowEndMs) {
       let score = Math.min(1, Math.max(0, s.score));
+      let passOver = false;
       if (s.requests !== undefined && s.requests < policy.minSignalRequests) {
         // An active instance's silent window cannot lift it above its last real evidence until
-        // the hold runs out (ejected instances return through the ejection path instead).
-        const last = w.recentScores[0];
-        if (!w.ejected && last !== undefined && s.windowEndMs - w.lastSignalAtMs < policy.noSignalHoldMs) score = Math.min(score, last);
+        // the hold runs out (ejected instances return through the ejection path instead) ...
+        const held = w.heldScore;
+        if (!w.ejected && held !== null && s.windowEndMs - w.lastSignalAtMs < policy.noSignalHoldMs) {
+          // ... unless fresher evidence says the failure is over: while a run of bad windows is
+          // open, more proxies have it back in than in the last window with traffic. Such a window
+          // is passed over: it counts at its own score for weights and health, but neither adds
+          // to the run nor ends it; the next window with traffic (or failing checks) decides.
+          passOver = w.windowsBelowEject > 0 && score >= policy.ejectBelow && backIn(s.checks, w.checksAtSignal);
+          if (passOver) reasons.push(passOverReason(w.instanceId, s, w.checksAtSignal as CheckVerdicts));
+          else score = Math.min(score, held);
+        }
       } else {
         w.lastSignalAtMs = s.windowEndMs;
+        w.checksAtSignal = s.checks ?? null;
       }
+      if (!passOver) w.heldScore = score;
       const recent = [score];
       for (let k = 0; k < w.recentScores.length && recent.length < memory; k += 1) recent.push(w.recentScores[k] as number);
       w.recentScores = recent;
-      if (score < policy.ejectBelow) {
+      if (passOver) {
+        w.passedOver += 1;
+      } else if (score < policy.ejectBelow) {
         w.windowsBelowEject += 1;
         w.belowEject = [...w.belowEject, { windowEndMs: s.windowEndMs, score }].slice(-policy.ejectAfterWindows);
       } else if (w.windowsBelowEject > 0) {
         w.windowsBelowEject = 0;
         w.belowEject = [];
+        w.passedOver = 0;
       }
       w.windowsAboveReturn = score >= policy.returnAbove ? w.windowsAboveReturn + 1 : 0;
       w.lastWindowEndMs = s.windowEndMs;
@@ -257,6 +275,9 @@ function workOf(p: InstanceDecisionState): Work {
     lastWindowEndMs: p.lastWindowEndMs,
     lastInput: p.lastInput,
     lastSignalAtMs: p.lastSignalAtMs,
+    heldScore: p.heldScore,
+    checksAtSignal: p.checksAtSignal,
+    passedOver: p.passedOver,
   };
 }
 
@@ -267,6 +288,7 @@ function returnInstance(w: Work, nowMs: number, changes: DecisionChange[], retur
   w.slowStartFromMs = nowMs;
   w.windowsBelowEject = 0;
   w.belowEject = [];
+  w.passedOver = 0;
   w.ejection = null;
   w.weight = 0;
   w.reason = `${reason}; slow start`;
@@ -277,8 +299,27 @@ function returnInstance(w: Work, nowMs: number, changes: DecisionChange[], retur
 function ejectionCause(w: Work, p: DecisionPolicy, nowMs: number): EjectionCause {
   const windows = w.belowEject.length > 0 ? w.belowEject : [{ windowEndMs: w.lastWindowEndMs, score: latest(w) }];
   const scores = windows.map((x) => x.score.toFixed(3)).join(', ');
-  const reason = `${w.windowsBelowEject} windows below ${p.ejectBelow} in a row (scores ${scores}); out for at least ${w.ejectionMs} ms`;
+  const passed = w.passedOver === 0 ? '' : `, not counting ${w.passedOver} window${w.passedOver === 1 ? '' : 's'} without traffic in which more proxies had it back in`;
+  const reason = `${w.windowsBelowEject} windows below ${p.ejectBelow} in a row (scores ${scores})${passed}; out for at least ${w.ejectionMs} ms`;
   return { atMs: nowMs, reason, windows, because: w.lastInput?.reasons ?? [] };
+}
+
+/**
+ * Fresher evidence that a failure is over: in a window without traffic, more proxies have the
+ * instance back in (their active check and outlier detection both pass it) and fewer have it
+ * out than in the last window with traffic. Unknown verdicts on either side are no evidence.
+ */
+function backIn(now: CheckVerdicts | undefined, atSignal: CheckVerdicts | null): boolean {
+  if (now === undefined || atSignal === null) return false;
+  return now.healthy > atSignal.healthy && now.unhealthy + now.degraded < atSignal.unhealthy + atSignal.degraded;
+}
+
+function passOverReason(id: string, s: InstanceScoreInput, was: CheckVerdicts): string {
+  const c = s.checks as CheckVerdicts;
+  return (
+    `${id}: window ending ${s.windowEndMs} not counted towards ejection: no traffic signal (${s.requests ?? 0} requests), ` +
+    `and more proxies have it back in (${c.healthy} healthy, ${c.unhealthy + c.degraded} out; were ${was.healthy} healthy, ${was.unhealthy + was.degraded} out)`
+  );
 }
 
 function sameMembers(ids: ReadonlySet<string>, prev: ReadonlyMap<string, unknown>): boolean {

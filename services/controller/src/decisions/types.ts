@@ -28,6 +28,20 @@ export interface InstanceScoreInput {
    * signal.
    */
   readonly requests?: number;
+  /**
+   * Every proxy's latest verdict on the instance (its active check and its outlier detection
+   * together), counted as the scorer had them when it closed the window: fresher than the
+   * window's traffic (the scorer closes a window its allowed lateness after its end). Unknown
+   * when absent; no fresh verdict at all (no active checks) is no evidence either way.
+   */
+  readonly checks?: CheckVerdicts;
+}
+
+/** How many proxies' fresh verdicts have the instance in (healthy) and out (unhealthy, degraded). */
+export interface CheckVerdicts {
+  readonly healthy: number;
+  readonly unhealthy: number;
+  readonly degraded: number;
 }
 
 export interface DecisionInputs {
@@ -171,6 +185,19 @@ export interface InstanceDecisionState {
   readonly lastInput: InstanceScoreInput | null;
   /** windowEndMs of the last score that had a traffic signal. */
   readonly lastSignalAtMs: number;
+  /**
+   * What a silent window is held to (no better than this, during noSignalHoldMs): the last score
+   * taken in, windows passed over excepted. null: nothing to hold to (new, or taken over).
+   */
+  readonly heldScore: number | null;
+  /** The proxies' verdicts in the last window with a traffic signal (null: unknown). */
+  readonly checksAtSignal: CheckVerdicts | null;
+  /**
+   * Silent windows passed over in the current run of windows below the eject threshold: no
+   * traffic signal, and more proxies had the instance back in than in the last window with
+   * traffic (docs/decisions.md, "Fresher evidence"). They neither count nor end the run.
+   */
+  readonly passedOver: number;
 }
 
 export interface ServiceDecisionState {
