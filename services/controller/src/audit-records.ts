@@ -4,7 +4,7 @@
  * offsets). Pure builders: ids and times come in as arguments.
  */
 import { instanceEntityId, type AuditLog, type ConfigUpdate, type Evidence } from '@slb/core';
-import type { DecisionChange, RoutingDecision } from './decisions/index.js';
+import type { DecisionChange, ServiceDecision } from './decisions/index.js';
 import type { AlertEvent } from './alerts/index.js';
 import { wireEvidence } from './decision-wire.js';
 
@@ -47,7 +47,7 @@ function beforeAfter(c: DecisionChange): { before: Record<string, unknown> | nul
  * One record per change of a published decision. A refresh re-issues the same routing and
  * changes nothing, so it is not audited (the decision itself is on routing-decisions).
  */
-export function decisionAuditRecords(decision: RoutingDecision, changes: readonly DecisionChange[], ctx: AuditContext): AuditLog[] {
+export function decisionAuditRecords(decision: ServiceDecision, changes: readonly DecisionChange[], ctx: AuditContext): AuditLog[] {
   const out: AuditLog[] = [];
   for (const c of changes) {
     if (c.kind === 'refresh') continue;

@@ -1,7 +1,7 @@
 /** What a controller is built from, and what it offers once built (create-controller.ts). */
 import type { KeyObject } from 'node:crypto';
 import type { Registry } from 'prom-client';
-import type { AuditLog, ConfigUpdate, EventBus, Logger, RoutingDecision as WireDecision } from '@slb/core';
+import type { AuditLog, ConfigUpdate, EventBus, Logger, RoutingDecision } from '@slb/core';
 import type { AlertPolicy, DecisionAlertThresholds, MetricAlertThresholds } from './alerts/index.js';
 import type { DecisionPolicy } from './decisions/index.js';
 import type { OperatorAction } from './operator-actions.js';
@@ -66,7 +66,7 @@ export interface Controller {
   /** Services this member decides for now. */
   services(): ServiceSummary[];
   /** The latest routing decision of a service (this member's, else the topic's). */
-  decision(serviceId: string): WireDecision | undefined;
+  decision(serviceId: string): RoutingDecision | undefined;
   /** The service's last good config as this member knows it. */
   config(serviceId: string): ConfigUpdate | undefined;
   /** This member's recent audit records, newest last (optionally of one entity). */

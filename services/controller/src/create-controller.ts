@@ -7,7 +7,7 @@
  */
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { GLOBAL_SERVICE_ID, monotonicMs, PROXY_GONE_AFTER_MS, retry, signConfigUpdate, SlbError, type ConfigUpdate, type Delivered, type LatestView, type RetryPolicy, type RoutingDecision as WireDecision, type Subscription } from '@slb/core';
+import { GLOBAL_SERVICE_ID, monotonicMs, PROXY_GONE_AFTER_MS, retry, signConfigUpdate, SlbError, type ConfigUpdate, type Delivered, type LatestView, type RetryPolicy, type RoutingDecision, type Subscription } from '@slb/core';
 import { consumerLagSignal, DEFAULT_ALERT_POLICY, DEFAULT_DECISION_ALERT_THRESHOLDS, DEFAULT_METRIC_ALERT_THRESHOLDS } from './alerts/index.js';
 import { operatorAuditRecord } from './audit-records.js';
 import { assessConfigUpdate } from './config-assessment.js';
@@ -153,7 +153,7 @@ export function createController(options: ControllerOptions): Controller {
 
     services: () => loop?.summaries() ?? [],
 
-    decision(serviceId: string): WireDecision | undefined {
+    decision(serviceId: string): RoutingDecision | undefined {
       const mine = loop?.lastDecision(serviceId);
       const latest = routingView?.get(serviceId);
       if (mine === undefined) return latest;

@@ -8,7 +8,7 @@ import type {
   Evidence,
   HealthScore,
   InstanceDecision,
-  RoutingDecision as WireDecision,
+  RoutingDecision,
   SourceOffset as WireSourceOffset,
 } from '@slb/core';
 import type {
@@ -17,7 +17,7 @@ import type {
   InstanceDecisionState,
   InstanceEvidence,
   InstanceScoreInput,
-  RoutingDecision,
+  ServiceDecision,
   ServiceDecisionState,
   SourceOffset,
 } from './decisions/index.js';
@@ -60,7 +60,7 @@ const wireOffset = (s: SourceOffset): WireSourceOffset => ({ topic: s.topic, par
  * ejected instance is evidenced by the windows that ejected it (its EjectionCause), not by its
  * latest window: that one carries next to no traffic and says nothing about why it is out.
  */
-export function wireEvidence(decision: RoutingDecision, instanceId?: string, extraNotes: readonly string[] = []): Evidence {
+export function wireEvidence(decision: ServiceDecision, instanceId?: string, extraNotes: readonly string[] = []): Evidence {
   const instances = decision.evidence.instances.filter((e) => instanceId === undefined || e.instanceId === instanceId);
   const scores = instances.flatMap(evidenceScores);
   const windows = new Map<string, { startMs: number; endMs: number }>();
@@ -96,11 +96,11 @@ function instanceNote(e: InstanceEvidence): string {
 
 /** The routing-decisions event of a decision, with per-instance states and reasons. */
 export function toWireDecision(
-  decision: RoutingDecision,
+  decision: ServiceDecision,
   state: ServiceDecisionState,
   changes: readonly DecisionChange[],
   context: { readonly issuedBy: string; readonly configVersion: number | null; readonly drained: ReadonlySet<string> },
-): WireDecision {
+): RoutingDecision {
   const reasonOf = new Map<string, string>();
   for (const c of changes) if (c.instanceId !== null) reasonOf.set(c.instanceId, c.reason);
   const instances = decision.instances.map((route): InstanceDecision => {
@@ -138,7 +138,7 @@ export function toWireDecision(
  * consecutive-window counters, repeat-ejection count) starts fresh: an ejected instance still
  * needs `returnAfterWindows` good windows to return, which errs on the side of caution.
  */
-export function stateFromWireDecision(wire: WireDecision, policy: DecisionPolicy): ServiceDecisionState {
+export function stateFromWireDecision(wire: RoutingDecision, policy: DecisionPolicy): ServiceDecisionState {
   const lastWindow = new Map<string, number>();
   const windowsOf = new Map<string, { windowEndMs: number; score: number }[]>();
   for (const s of wire.evidence.scores) {
@@ -175,7 +175,7 @@ export function stateFromWireDecision(wire: WireDecision, policy: DecisionPolicy
       passedOver: 0,
     });
   }
-  const lastDecision: RoutingDecision = {
+  const lastDecision: ServiceDecision = {
     serviceId: wire.serviceId,
     version: wire.version,
     previousVersion: 0,

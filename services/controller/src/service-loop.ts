@@ -8,7 +8,7 @@
  * order. A step collects the scores that arrived (one window, `batchMs` after its first score),
  * decides (decisions/decide-batch.ts), then publishes the decision, its audit and its alerts.
  */
-import type { ConfigStatus, Delivered, HealthScore, LatestView, Logger, RoutingDecision as WireDecision } from '@slb/core';
+import type { ConfigStatus, Delivered, HealthScore, LatestView, Logger, RoutingDecision } from '@slb/core';
 import {
   decisionSignals,
   metricSignals,
@@ -65,7 +65,7 @@ interface OwnedService {
   lastInputAtMs: number;
   arrivals: WindowArrivals;
   handover: Handover | null;
-  lastWire: WireDecision | undefined;
+  lastWire: RoutingDecision | undefined;
   readonly published: Published[];
   released: boolean;
 }
@@ -82,13 +82,13 @@ export interface ServiceSummary {
 export interface ServiceLoop {
   onScore(message: Delivered<'health-scores'>): void;
   /** Another member published a decision: it owns the service now if it is newer than ours. */
-  onDecisionSeen(serviceId: string, decision: WireDecision): void;
+  onDecisionSeen(serviceId: string, decision: RoutingDecision): void;
   /** Decide now (config changed), on the service's lane. */
   stepNow(serviceId: string): void;
   /** Time-driven work: refreshes, slow-start ramps, idle release, PROXY_STALE. */
   tick(): void;
   summaries(): ServiceSummary[];
-  lastDecision(serviceId: string): WireDecision | undefined;
+  lastDecision(serviceId: string): RoutingDecision | undefined;
   /** Stops deciding: clears timers, waits for the lanes. */
   stop(): Promise<void>;
 }

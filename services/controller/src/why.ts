@@ -4,7 +4,7 @@
  * slbctl and the console read, so the surfaces cannot disagree (rule 6, docs/architecture.md);
  * this module only shapes it for the API. Pure.
  */
-import { whyInstance, type AuditLog, type Evidence, type InstanceState, type RoutingDecision as WireDecision } from '@slb/core';
+import { whyInstance, type AuditLog, type Evidence, type InstanceState, type RoutingDecision } from '@slb/core';
 
 export interface WhyAnswer {
   readonly serviceId: string;
@@ -25,7 +25,7 @@ export interface WhyAnswer {
   readonly history: readonly AuditLog[];
 }
 
-export function explainInstance(serviceId: string, instanceId: string, audit: readonly AuditLog[], decision: WireDecision | undefined): WhyAnswer {
+export function explainInstance(serviceId: string, instanceId: string, audit: readonly AuditLog[], decision: RoutingDecision | undefined): WhyAnswer {
   const why = whyInstance({ serviceId, instanceId, decision, audit, auditSource: "this controller's audit memory" });
   return {
     serviceId,

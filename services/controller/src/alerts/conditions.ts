@@ -1,5 +1,5 @@
 import { GLOBAL_SERVICE_ID } from '@slb/core/keys';
-import type { RoutingDecision } from '../decisions/types.js';
+import type { ServiceDecision } from '../decisions/types.js';
 import type { AlertScope, AlertSignal } from './types.js';
 
 /**
@@ -16,7 +16,7 @@ export const DEFAULT_DECISION_ALERT_THRESHOLDS: DecisionAlertThresholds = Object
 
 /** INSTANCE_EJECTED per ejected instance, SERVICE_DEGRADED and NO_HEALTHY_INSTANCES for the service. */
 export function decisionSignals(
-  decision: RoutingDecision,
+  decision: ServiceDecision,
   thresholds: DecisionAlertThresholds = DEFAULT_DECISION_ALERT_THRESHOLDS,
 ): { signals: AlertSignal[]; scope: AlertScope } {
   const { serviceId, evidence } = decision;

@@ -10,7 +10,7 @@
 import { GLOBAL_SERVICE_ID, instanceRoute, type Alert, type AuditLog, type ConfigStatus, type ConfigUpdate, type HealthScore, type MetricsAggregated, type RoutingDecision, type TopicEvents } from '@slb/core';
 import { addPoint } from './history.js';
 import { proxyConvergence, proxyPresence } from './convergence.js';
-import type { AlertEntry, ConsoleDelta, ConsoleSnapshot, DecisionChange, DecisionEntry, HistoryPoint, InstanceView, ProxyConvergence, ServiceDelta, ServiceView } from './view-types.js';
+import type { AlertEntry, ConsoleDelta, ConsoleSnapshot, InstanceRoutingChange, DecisionEntry, HistoryPoint, InstanceView, ProxyConvergence, ServiceDelta, ServiceView } from './view-types.js';
 
 export interface ConsoleModelLimits {
   /** Points kept per instance history series (score, rps). */
@@ -208,7 +208,7 @@ export class ConsoleModel {
     const known = this.desiredDecisions.get(e.serviceId);
     if (known !== undefined && e.version <= known) return;
     const service = this.service(e.serviceId);
-    const changes: DecisionChange[] = [];
+    const changes: InstanceRoutingChange[] = [];
     const named = new Set<string>();
     for (const d of e.instances) {
       named.add(d.instanceId);

@@ -54,7 +54,7 @@ export interface ServiceView {
 }
 
 /** How one instance's routing changed in a decision compared with the service's previous one. */
-export interface DecisionChange {
+export interface InstanceRoutingChange {
   readonly instanceId: string;
   /** null: the instance was not in the previous decision (or this is the first one seen). */
   readonly from: { readonly state: InstanceState; readonly weight: number } | null;
@@ -64,7 +64,7 @@ export interface DecisionChange {
 
 /** A routing decision as published, plus what it changed against the one before. */
 export type DecisionEntry = Readonly<RoutingDecision> & {
-  readonly changes: readonly DecisionChange[];
+  readonly changes: readonly InstanceRoutingChange[];
 };
 
 /** An alert as published (the latest event of its dedup key). */

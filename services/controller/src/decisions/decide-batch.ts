@@ -1,10 +1,10 @@
 import { decide } from './decide.js';
-import type { DecisionChange, DecisionInputs, InstanceScoreInput, RoutingDecision, ServiceDecisionState } from './types.js';
+import type { DecisionChange, DecisionInputs, InstanceScoreInput, ServiceDecision, ServiceDecisionState } from './types.js';
 
 export interface BatchResult {
   readonly state: ServiceDecisionState;
   /** The decision to publish (the final state), or null when nothing changed and none is due. */
-  readonly decision: RoutingDecision | null;
+  readonly decision: ServiceDecision | null;
   /** Every change of every window in the batch, in order; only 'refresh' when nothing else. */
   readonly changes: readonly DecisionChange[];
 }
@@ -30,7 +30,7 @@ export function decideBatch(
     else list.push(s);
   }
   const groups = byWindow.size === 0 ? [[]] : [...byWindow.entries()].sort((x, y) => x[0] - y[0]).map(([, g]) => g);
-  let decision: RoutingDecision | null = null;
+  let decision: ServiceDecision | null = null;
   const changes: DecisionChange[] = [];
   for (const [k, scores] of groups.entries()) {
     // An earlier window changed something: the last one publishes the final state whatever it changes.

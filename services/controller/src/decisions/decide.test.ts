@@ -2,7 +2,7 @@ import { seededRandom } from '@slb/core/random';
 import { describe, expect, it } from 'vitest';
 import { createServiceState, decide } from './decide.js';
 import { DEFAULT_DECISION_POLICY, decisionPolicy, type DecisionPolicy } from './decision-policy.js';
-import type { DecideResult, InstanceScoreInput, RoutingDecision, ServiceDecisionState } from './types.js';
+import type { DecideResult, InstanceScoreInput, ServiceDecision, ServiceDecisionState } from './types.js';
 
 const T0 = 1_800_000_000_000;
 const STEP = 1_000; // one scoring window per second
@@ -12,7 +12,7 @@ class Driver {
   state: ServiceDecisionState;
   now = T0;
   window = 0;
-  readonly decisions: RoutingDecision[] = [];
+  readonly decisions: ServiceDecision[] = [];
   readonly results: DecideResult[] = [];
 
   constructor(policy: Partial<DecisionPolicy> = {}, serviceId = 'svc') {

@@ -8,7 +8,7 @@ import type {
   InstanceEvidence,
   InstanceRoute,
   InstanceScoreInput,
-  RoutingDecision,
+  ServiceDecision,
   DecisionInputs,
   ServiceDecisionState,
 } from './types.js';
@@ -228,7 +228,7 @@ export function decide(state: ServiceDecisionState, inputs: DecisionInputs, nowM
   // Versions: strictly above the previous one and never behind the clock, so a controller that
   // takes over a service without its state still issues versions above what proxies hold.
   const version = Math.max(state.version + 1, Math.floor(nowMs));
-  const decision: RoutingDecision = {
+  const decision: ServiceDecision = {
     serviceId: state.serviceId,
     version,
     previousVersion: state.version,

@@ -121,7 +121,11 @@ export interface DecisionEvidence {
   readonly reasons: readonly string[];
 }
 
-export interface RoutingDecision {
+/**
+ * One service's routing decision as decide() makes it; decision-wire.ts writes it as the
+ * RoutingDecision record (proto) that proxies, console and slbctl read.
+ */
+export interface ServiceDecision {
   readonly serviceId: string;
   /** Strictly increasing per service (docs/decisions.md, "Versions"). */
   readonly version: number;
@@ -208,12 +212,12 @@ export interface ServiceDecisionState {
   readonly issuedAtMs: number | null;
   readonly panic: boolean;
   readonly instances: ReadonlyMap<string, InstanceDecisionState>;
-  readonly lastDecision: RoutingDecision | null;
+  readonly lastDecision: ServiceDecision | null;
 }
 
 export interface DecideResult {
   readonly state: ServiceDecisionState;
   /** null: nothing changed and the last decision is still fresh; publish nothing. */
-  readonly decision: RoutingDecision | null;
+  readonly decision: ServiceDecision | null;
   readonly changes: readonly DecisionChange[];
 }
