@@ -96,8 +96,8 @@ describe('a stalled instance', () => {
     const metrics = await (await request(`${addr.adminUrl}/metrics`)).body.text();
     const ejections = metrics.split('\n').filter((l) => l.startsWith('slb_proxy_ejections_total{'));
     expect(ejections).toEqual([expect.stringMatching(/instance="u4",reason="stalled"\} 1$/)]);
-    // The requests already waiting on it when it hung can only time out (nothing aborts them).
-    expect(result.errors).toBeLessThanOrEqual(hungArrivals.filter((t) => t >= hungAt).length);
+    // The requests already waiting on it when it hung were cut short and retried elsewhere (stalled-tries.test.ts).
+    expect(result.errors).toBe(0);
   });
 
   /** 4 s of paced traffic to instances answering after `delayMs(i)`: no error, nothing ejected, no ejection counted. */

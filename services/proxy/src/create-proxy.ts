@@ -77,7 +77,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   const requestIdPrefix = randomBytes(4).toString('hex');
 
   const reporter = createControlReporter({ bus, proxyId, now: () => clock.now(), logger, isClosed: () => closed });
-  const health = createInstanceHealth({ clock, random, logger, metrics, bus, proxyId, sourceAddress: options.upstreamSourceAddress, service: (id) => plane.service(id), allServices: () => plane.allServices() });
+  const health = createInstanceHealth({ clock, random, logger, metrics, bus, proxyId, sourceAddress: options.upstreamSourceAddress, service: (id) => plane.service(id), allServices: () => plane.allServices(), cutWaitingTries: (s, i) => cutWaitingTries(s, i) });
   const plane: ControlPlane = new ControlPlane({
     proxyId,
     now: () => clock.now(),
@@ -120,7 +120,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     },
   };
 
-  const { app: dataApp, server } = createDataServer(ctx, limits, () => plane.table);
+  const { app: dataApp, server, cutWaitingTries } = createDataServer(ctx, limits, () => plane.table);
 
   const adminApp = createAdminApp({
     token: options.adminToken,

@@ -6,12 +6,14 @@
  * per-request lifecycle (request/reply objects, hooks, router, hijack) cost about 9% of the
  * proxy's CPU per forwarded request, for nothing a proxy uses (docs/proxy.md, "Hot path").
  * Requests the proxy answers itself (limits, no route) are decided here, before any instance
- * is involved.
+ * is involved. The forwarded ones are kept in a list while in flight, so that when an instance is
+ * ejected as stalled the tries waiting on it can be cut short (`cutWaitingTries`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ProxiedRequest, hasRequestBody, newRequestId, type ForwardContext } from './proxied-request.js';
+import { RequestsInFlight } from './requests-in-flight.js';
 import { transferCodingProblem } from './headers.js';
 import { sendError } from './http-errors.js';
 import type { ProxyLimits } from '../options.js';
@@ -20,7 +22,19 @@ import type { RoutedService } from '../control/routed-service.js';
 
 const REASON: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
 
-export function createDataServer(ctx: ForwardContext, limits: ProxyLimits, table: () => RouteTable<RoutedService>): { app: FastifyInstance; server: Server } {
+export interface DataServer {
+  readonly app: FastifyInstance;
+  readonly server: Server;
+  /**
+   * `instanceId` of `serviceId` was just ejected as stalled, and the balancer has taken it out:
+   * the tries waiting on it are cut short (retried elsewhere, or answered 504). Walks every
+   * request in flight; only such an ejection calls it.
+   */
+  cutWaitingTries(serviceId: string, instanceId: string): void;
+}
+
+export function createDataServer(ctx: ForwardContext, limits: ProxyLimits, table: () => RouteTable<RoutedService>): DataServer {
+  const requests = new RequestsInFlight<ProxiedRequest>();
   /**
    * Requests answered by the proxy itself, before any instance is involved. They are written
    * at once, so they never count as in flight (drain waits only for forwarded requests).
@@ -50,7 +64,7 @@ export function createDataServer(ctx: ForwardContext, limits: ProxyLimits, table
     if (svc === undefined) return false;
     ctx.inFlight++;
     if (ctx.draining) res.shouldKeepAlive = false;
-    new ProxiedRequest(ctx, svc, req, res, hasRequestBody(req), requestId).start();
+    new ProxiedRequest(ctx, svc, req, res, hasRequestBody(req), requestId, requests).start();
     return true;
   };
 
@@ -104,5 +118,5 @@ export function createDataServer(ctx: ForwardContext, limits: ProxyLimits, table
     answer(reply.raw, 'SLB_PROXY_NO_ROUTE', `no route for ${req.headers.host ?? ''}${url.split('?')[0]}`, newRequestId(req, ctx), ctx.draining);
   });
 
-  return { app: dataApp, server: server! };
+  return { app: dataApp, server: server!, cutWaitingTries: (serviceId, instanceId) => requests.forEach((r) => r.cutTryTo(serviceId, instanceId)) };
 }

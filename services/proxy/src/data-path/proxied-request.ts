@@ -21,12 +21,20 @@
  * or 503 with Retry-After) is held back in the balancer for its Retry-After
  * (resilience/throttle-hold.ts), and a 429 to an idempotent request is retried at once on an
  * instance not tried yet; it is neutral for outlier detection and the latency estimate.
+ *
+ * When the scan ejects an instance as stalled, the tries waiting on it (no response headers
+ * yet) are cut short (`cutTryTo`, resilience/stalled-tries.ts): retried at once on another
+ * instance when the retry policy, the body and the budget allow, else answered 504. A cut try
+ * is the instance's timeout, counted once (balancer, telemetry; outlier detection has its
+ * ejection). For that each request is linked into the data server's list of requests in flight
+ * (requests-in-flight.ts): a few pointer writes when it starts and when it ends.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Clock, ErrorCode } from '@slb/core';
 import type { Logger } from 'pino';
 import { IDEMPOTENT_METHODS, TOO_MANY_REQUESTS, fullJitterBackoffMs, shouldRetry, admit, throttleHoldMs, type LocalFailure, type OutlierEvent } from '../resilience/index.js';
+import { cutVerdict } from '../resilience/stalled-tries.js';
 import type { Balancer, PickContext } from '../balancing/index.js';
 import { clientResponseHeaders, rawHeader, rawResponseHeader, upstreamRequestHeaders } from './headers.js';
 import { clientAddress, forwardedValues, peerAddress, type TrustPolicy } from './forwarding-headers.js';
@@ -36,6 +44,7 @@ import type { ProxyLimits } from '../options.js';
 import type { RoutedInstance, RoutedService } from '../control/routed-service.js';
 import { recordOutcome, type OutcomeClass } from '../operations/telemetry.js';
 import { BODY_TOO_LARGE_CODE, classifyTryError, isClientAbort, type ClientFaultAnswer } from './try-failure.js';
+import type { RequestsInFlight } from './requests-in-flight.js';
 
 export interface ForwardContext {
   readonly clock: Clock;
@@ -173,6 +182,9 @@ export class ProxiedRequest {
   private pickedAt = 0;
   /** Created on the first backpressure only: most responses never fill the socket. */
   private onDrain: (() => void) | undefined;
+  /** Links of the proxy's list of requests in flight (requests-in-flight.ts). */
+  prevInFlight: ProxiedRequest | undefined = undefined;
+  nextInFlight: ProxiedRequest | undefined = undefined;
 
   constructor(
     private readonly ctx: ForwardContext,
@@ -181,6 +193,7 @@ export class ProxiedRequest {
     private readonly res: ServerResponse,
     hasBody: boolean,
     requestId: string,
+    private readonly requests: RequestsInFlight<ProxiedRequest>,
   ) {
     this.startMono = ctx.clock.monotonic();
     this.deadlineMono = this.startMono + svc.requestTimeoutMs;
@@ -198,6 +211,7 @@ export class ProxiedRequest {
     } else this.body = req;
     svc.budget.requestStarted();
     res.once('close', this.onClientClose);
+    requests.add(this);
   }
 
   private readonly onClientClose = (): void => {
@@ -400,11 +414,13 @@ export class ProxiedRequest {
 
   /**
    * Ends a try: balancer, outlier detection, telemetry. Returns when (monotonic) it ended.
-   * `counted`: an answer or an instance failure, seen by all three. `neutral` (a hedge lost, the
-   * client left while waiting): the balancer sees its latency, the rest nothing. `unobserved`
-   * (the client's fault, or the proxy's): the balancer only sees it end.
+   * `counted`: an answer or an instance failure, seen by all three. `stalled` (cut short, its
+   * instance ejected as stalled): a timeout for the balancer and telemetry; outlier detection
+   * counts nothing more, its ejection stands for it. `neutral` (a hedge lost, the client left
+   * while waiting): the balancer sees its latency, the rest nothing. `unobserved` (the client's
+   * fault, or the proxy's): the balancer only sees it end.
    */
-  private endTry(t: UpstreamTry, status: number, failure: LocalFailure | undefined, effect: 'counted' | 'neutral' | 'unobserved' = 'counted'): number | undefined {
+  private endTry(t: UpstreamTry, status: number, failure: LocalFailure | undefined, effect: 'counted' | 'stalled' | 'neutral' | 'unobserved' = 'counted'): number | undefined {
     if (t.ended) return undefined;
     t.ended = true;
     const i = this.active.indexOf(t);
@@ -415,7 +431,10 @@ export class ProxiedRequest {
     const endMono = this.ctx.clock.monotonic();
     const latency = endMono - t.startMono;
     if (effect !== 'counted') {
-      this.balancer.onEnd(inst.id, effect === 'neutral' ? latency : Number.NaN, true, now);
+      if (effect === 'stalled') {
+        this.balancer.onEnd(inst.id, latency, false, now);
+        recordOutcome(inst.window, 'timeout', latency);
+      } else this.balancer.onEnd(inst.id, effect === 'neutral' ? latency : Number.NaN, true, now);
       return endMono;
     }
     // A 429 is answered before any work: its latency says nothing about the instance's, and
@@ -439,6 +458,42 @@ export class ProxiedRequest {
       t.cancelled = true;
       this.endTry(t, 499, undefined, effect);
       t.abort?.(Object.assign(new Error('cancelled'), { code: 'UND_ERR_ABORTED' }));
+    }
+  }
+
+  /**
+   * The instance was just ejected as stalled (and is out of the balancer): this request's try to
+   * it, if it has no answer yet, is cut short as if its per-try timeout had fired. A request has
+   * at most one try per instance at a time (a hedge goes to another instance, a retry follows
+   * the end of the try before it).
+   */
+  cutTryTo(serviceId: string, instanceId: string): void {
+    if (this.finished) return;
+    const active = this.active;
+    let t: UpstreamTry | undefined;
+    for (const a of active) if (a.inst.id === instanceId && a.inst.serviceId === serviceId) t = a;
+    if (t === undefined) return;
+    const svc = this.svc;
+    const verdict = cutVerdict({
+      answered: t === this.winner || t.discarding,
+      otherTryRunning: active.length > 1,
+      method: this.req.method!,
+      // undici hands a try its abort when it puts the request on a connection.
+      sent: t.abort !== undefined,
+      bodiless: this.body === null,
+      attempts: this.tries,
+      maxAttempts: svc.maxAttempts,
+      timeLeft: this.ctx.clock.monotonic() < this.deadlineMono,
+    });
+    if (verdict.action === 'keep') return;
+    t.cancelled = true;
+    this.lastFailure = 'timeout';
+    this.endTry(t, 0, 'timeout', 'stalled');
+    // Still queued in undici (no abort yet): onConnect aborts it when its turn comes.
+    t.abort?.(Object.assign(new Error(`instance ${instanceId} was ejected as stalled`), { code: 'UND_ERR_ABORTED' }));
+    if (verdict.action === 'retry') this.retry(false, true);
+    else if (verdict.action === 'fail') {
+      this.fail('SLB_PROXY_UPSTREAM_TIMEOUT', `instance ${instanceId} of ${svc.id} stalled (no answer while its peers answered); not retried (${verdict.reason})`, this.body !== null);
     }
   }
 
@@ -548,6 +603,7 @@ export class ProxiedRequest {
   private complete(status: number, outcome: string, endMono = this.ctx.clock.monotonic()): void {
     if (this.finished) return;
     this.finished = true;
+    this.requests.remove(this);
     this.clearHedge();
     const svc = this.svc;
     svc.budget.requestFinished();

@@ -5,8 +5,11 @@
  * a 100 ms scan). The scan ends ejections whose time is up even without traffic, and looks for
  * stalled instances: tries unanswered while the peers answer (unanswered-tries.ts measures,
  * resilience/stall-detection.ts judges). An active check that passes again after failing ends
- * an outlier ejection. The rules are elsewhere: the verdict and an outlier event's effect in
- * health-verdict.ts, ejection in resilience/outlier-detector and stall-detection.
+ * an outlier ejection. When an instance is ejected as stalled, the tries waiting on it are cut
+ * short by the data path (`cutWaitingTries`), once the balancer has taken it out. The rules are
+ * elsewhere: the verdict and an outlier event's effect in health-verdict.ts, ejection in
+ * resilience/outlier-detector and stall-detection, which tries are cut and how in
+ * resilience/stalled-tries.ts.
  */
 import type { Clock, EventBus } from '@slb/core';
 import type { Logger } from 'pino';
@@ -15,6 +18,7 @@ import { healthVerdict, outlierEffect } from './health-verdict.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { OutlierEvent } from '../resilience/index.js';
 import { anySilentPastFloor, findStalls, type InstanceActivity } from '../resilience/stall-detection.js';
+import { cutsWaitingTries } from '../resilience/stalled-tries.js';
 import type { RoutedService } from '../control/routed-service.js';
 import { UnansweredTries } from './unanswered-tries.js';
 
@@ -35,6 +39,8 @@ export interface InstanceHealthDeps {
   readonly sourceAddress?: string | undefined;
   service(id: string): RoutedService | undefined;
   allServices(): Iterable<RoutedService>;
+  /** The instance was ejected as stalled: cut short the tries waiting on it (data path). */
+  cutWaitingTries(serviceId: string, instanceId: string): void;
 }
 
 export interface InstanceHealth {
@@ -75,6 +81,8 @@ export function createInstanceHealth(deps: InstanceHealthDeps): InstanceHealth {
       } else logger.info({ serviceId: svc.id, instanceId: e.id, cause: e.cause }, 'instance returned from ejection');
       publishVerdict(svc, e.id, checkType, null, effect.details);
     }
+    // After every event is applied: the retries of the cut tries pick among what is left.
+    for (const e of events) if (cutsWaitingTries(e)) deps.cutWaitingTries(svc.id, e.id);
   };
 
   const sync = (svc: RoutedService | undefined, serviceId: string) => {
