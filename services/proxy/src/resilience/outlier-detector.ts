@@ -1,5 +1,6 @@
 import { ConfigCheck, isCount, isNonNegative, isPercent, isPositive } from './config-check.js';
 import { resolveStallDetection, type StallDetectionConfig } from './stall-detection.js';
+import { TOO_MANY_REQUESTS } from './throttle-hold.js';
 
 /**
  * Passive outlier detection with Envoy's semantics (config.cluster.v3.OutlierDetection):
@@ -168,8 +169,6 @@ export interface OutlierHostSnapshot {
 
 /** nginx's status for a request whose client closed the connection first. */
 const CLIENT_CLOSED = 499;
-/** The instance is alive but full: neither its success nor its failure. */
-const TOO_MANY_REQUESTS = 429;
 const isGatewayStatus = (status: number): boolean => status === 502 || status === 503 || status === 504;
 
 export class OutlierDetector {
@@ -219,6 +218,7 @@ export class OutlierDetector {
     const local = 'localFailure' in outcome;
     // The client closed before the answer, or the instance declined the work (429, it is
     // full): says nothing about whether the instance does its work right, either way.
+    // A 429: the instance is alive but full, neither its success nor its failure.
     if (!local && (outcome.status === CLIENT_CLOSED || outcome.status === TOO_MANY_REQUESTS)) return events;
     const is5xx = local || outcome.status >= 500;
     const isGateway = local || isGatewayStatus(outcome.status);
