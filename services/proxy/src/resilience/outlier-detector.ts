@@ -218,7 +218,6 @@ export class OutlierDetector {
     const local = 'localFailure' in outcome;
     // The client closed before the answer, or the instance declined the work (429, it is
     // full): says nothing about whether the instance does its work right, either way.
-    // A 429: the instance is alive but full, neither its success nor its failure.
     if (!local && (outcome.status === CLIENT_CLOSED || outcome.status === TOO_MANY_REQUESTS)) return events;
     const is5xx = local || outcome.status >= 500;
     const isGateway = local || isGatewayStatus(outcome.status);
