@@ -122,6 +122,25 @@ describe('snapshot', () => {
     expect(await hits(`${second.addr.url}/svc/x`, 4)).toEqual(new Map([['b4', 4]]));
   });
 
+  it('boots from a snapshot a newer version wrote (a field it does not know is dropped, not refused)', async () => {
+    const [a] = await upstreams('a6');
+    const dir = await mkdtemp(join(tmpdir(), 'slb-snap-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const first = await startProxy({ snapshotDir: dir, services: [service('svc', [a!], { version: 4 })] });
+    await first.proxy.close();
+    const file = join(dir, 'proxy-snapshot.json');
+    const saved = JSON.parse(await readFile(file, 'utf8')) as { configs: Array<Record<string, unknown>> };
+    saved.configs[0]!.fieldOfANewerVersion = { enabled: true };
+    await writeFile(file, JSON.stringify(saved));
+
+    const second = await startProxy({ snapshotDir: dir });
+    cleanup.push(() => second.proxy.close());
+    expect(second.proxy.state().snapshotLoaded).toBe(true);
+    expect(await hits(`${second.addr.url}/svc/x`, 2)).toEqual(new Map([['a6', 2]]));
+    // Everywhere else a config is strict: the same field through the proxy's own API is refused.
+    expect(second.proxy.applyConfig({ ...service('svc', [a!], { version: 5 }), fieldOfANewerVersion: { enabled: true } }).applied).toBe(false);
+  });
+
   it('starts without a corrupt snapshot instead of failing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'slb-snap-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import { SlbError, collectBusEnv, envInteger, envLogLevel, pickEnv, type BusEnvConfig, type ConfigProblem, type LogLevel } from '@slb/core';
+import { SlbError, collectBusEnv, envInteger, envLogLevel, pickEnv, unknownFieldMessage, type BusEnvConfig, type ConfigProblem, type LogLevel } from '@slb/core';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_LIMITS, type ProxyLimits } from './options.js';
 
@@ -75,12 +75,18 @@ export function readEnv(env: NodeJS.ProcessEnv): ProxyEnv {
   return pickEnv(env, ENV_KEYS);
 }
 
-/** Reads a YAML or JSON services file: `{services: [...]}`, a list, or a single service. */
+/**
+ * Reads a YAML or JSON services file: `{services: [...]}`, a list, or a single service. Strict
+ * like every config file: a key beside `services` is an error (each service's own fields are
+ * checked by core's checkConfigUpdate).
+ */
 export function readServicesFile(path: string): unknown[] {
   const text = readFileSync(path, 'utf8');
   const doc: unknown = parseYaml(text);
   if (Array.isArray(doc)) return doc;
   if (typeof doc === 'object' && doc !== null && Array.isArray((doc as { services?: unknown }).services)) {
+    const unknown = Object.keys(doc).filter((key) => key !== 'services');
+    if (unknown.length > 0) throw new Error(unknown.map((key) => `${key}: ${unknownFieldMessage(key, 'a services file', ['services'])}`).join('; '));
     return (doc as { services: unknown[] }).services;
   }
   if (typeof doc === 'object' && doc !== null) return [doc];

@@ -22,6 +22,8 @@ describe('prepareUpdate', () => {
     ['a version that does not move forward', { version: 4 }, /version 4 is not newer than the current version 4 of svc \(leave version out to get 5\)/, 'SLB_SERVICE_CONFIG_STALE'],
     ['a file written against another version', { previousVersion: 2 }, /written against version 2 of svc, but the current version is 4/, 'SLB_SERVICE_CONFIG_STALE'],
     ['an invalid config', { instances: [{ id: 'a', address: 'nowhere' }] }, /svc\.yaml: .*instances\[0\]\.address/, 'SLB_SERVICE_CONFIG_INVALID'],
+    ['a misspelt field', { instances: [{ id: 'a', address: '127.0.0.1:9000', wieght: 2 }] }, /svc\.yaml: .*instances\[0\]\.wieght: unknown field of InstanceConfig; did you mean 'weight'\?/, 'SLB_SERVICE_CONFIG_INVALID'],
+    ['a value publishing would refuse', { issuedBy: '' }, /svc\.yaml: .*issuedBy: must not be empty/, 'SLB_SERVICE_CONFIG_INVALID'],
   ] as const)('refuses %s', (_name, extra, message, code) => {
     expect(() => prepareUpdate(input({ ...file, ...extra }, current(4)))).toThrow(message);
     try {

@@ -2,7 +2,9 @@
  * Turns a config file into the ConfigUpdate slbctl publishes: fills what an operator may leave
  * out (version = current + 1, previousVersion = current, issuedAtMs, issuedBy), refuses a
  * version that does not move forward or a file written against another version, and runs the
- * same checks a proxy runs (service-config), so a config a proxy would reject is never pushed.
+ * same checks a proxy runs (core's checkConfigUpdate: unknown fields, shape, meaning and the Avro
+ * contract that publishing applies), so a config a proxy would reject is never pushed. `config
+ * validate` and `config push` both run it: what validate accepts, push does not refuse.
  */
 import { checkConfigUpdate, SlbError, type ConfigUpdate } from '@slb/core';
 

@@ -45,6 +45,33 @@ describe('service config checks', () => {
     expect(r.issues.map((i) => i.path)).toEqual(expect.arrayContaining(paths));
   });
 
+  // Issue 13: a misspelt field is an error, not a silently kept default; and every value the
+  // Avro contract refuses at encoding (what `slbctl config push` publishes) is refused here too.
+  const strict: Array<[string, Record<string, unknown>, Array<[string, string]>]> = [
+    ['a misspelt instance field', { instances: [{ id: 'a', address: 'h:1', wieght: 2 }] }, [['instances[0].wieght', "unknown field of InstanceConfig; did you mean 'weight'?"]]],
+    ['a misspelt block', { helthCheck: { type: 'HTTP' } }, [['helthCheck', "unknown field of ConfigUpdate; did you mean 'healthCheck'?"]]],
+    ['a misspelt field beside a wrong type', { polcy: {}, slowStartMs: 'x' }, [['polcy', "unknown field of ConfigUpdate; did you mean 'policy'?"], ['slowStartMs', 'must be an integer >= 0, got "x"']]],
+    ['a bounded-load factor of 0 (the contract needs >= 1)', { policy: { type: 'CONSISTENT_HASH', hashOn: { source: 'CLIENT_IP' }, boundedLoadFactor: 0 } }, [['policy.boundedLoadFactor', 'must be >= 1']]],
+    ['an int above 2^31-1', { outlierDetection: { intervalMs: 3_000_000_000 } }, [['outlierDetection.intervalMs', 'expected a 32-bit integer, got 3000000000']]],
+    ['an int above 2^31-1 with no semantic bound', { circuitBreaker: { maxPending: 2 ** 31 } }, [['circuitBreaker.maxPending', 'expected a 32-bit integer, got 2147483648']]],
+    ['an empty writer', { issuedBy: '' }, [['issuedBy', 'must not be empty']]],
+  ];
+  it.each(strict)('rejects %s (SLB_SERVICE_CONFIG_INVALID, each problem once)', (_name, patch, expected) => {
+    const r = checkConfigUpdate({ ...base, ...patch });
+    expect(r.ok ? [] : r.issues.map((i) => [i.path, i.message])).toEqual(expected);
+    expect(r.ok ? '' : r.error.code).toBe('SLB_SERVICE_CONFIG_INVALID');
+  });
+
+  it('does not report twice what shape or meaning already reported (the contract stage runs last)', () => {
+    const r = checkConfigUpdate({ ...base, routes: [{ pathPrefix: 'x' }], issuedBy: 7 });
+    expect(r.ok ? [] : r.issues.map((i) => i.path)).toEqual(['issuedBy', 'routes[0].pathPrefix']);
+  });
+
+  it("with unknownFields: 'ignore', drops unknown fields as an Avro reader drops a newer writer's", () => {
+    const r = checkConfigUpdate({ ...base, owner: 'team-a', instances: [{ id: 'a', address: 'h:1', wieght: 2 }] }, { unknownFields: 'ignore' });
+    expect(r.ok ? r.value.instances : r.issues).toEqual([{ id: 'a', address: 'h:1', weight: 1, zone: null, tags: {} }]);
+  });
+
   it('refuses a version that is not newer than the applied one', () => {
     expect(checkConfigUpdate(base, { appliedVersion: 2 }).ok).toBe(true);
     const r = checkConfigUpdate(base, { appliedVersion: 3 });

@@ -84,7 +84,8 @@ export function validateServiceConfig(u: ConfigUpdate): ValidationIssue[] {
   if (pol.hashOn !== null && pol.hashOn.source !== 'CLIENT_IP') {
     if (pol.hashOn.name === null || !HEADER_NAME.test(pol.hashOn.name)) add('policy.hashOn.name', `must be a header or cookie name when source is ${pol.hashOn.source}`);
   }
-  if (pol.boundedLoadFactor !== null && pol.boundedLoadFactor !== 0 && pol.boundedLoadFactor < 1) add('policy.boundedLoadFactor', 'must be 0 (unbounded) or >= 1');
+  // The contract (semantic-rules.ts) refuses 0 too: null is the proxy's default bound (1.25).
+  if (pol.boundedLoadFactor !== null && pol.boundedLoadFactor < 1) add('policy.boundedLoadFactor', 'must be >= 1');
   if (u.slowStartMs > MAX_TIMEOUT_MS) add('slowStartMs', `must be <= ${MAX_TIMEOUT_MS}`);
   if (u.panicThresholdPercent > 100) add('panicThresholdPercent', 'must be in [0, 100]');
 

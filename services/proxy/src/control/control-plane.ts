@@ -104,10 +104,19 @@ export class ControlPlane {
     return { applied: false, serviceId, version, error };
   }
 
-  applyConfig(raw: unknown): ApplyResult {
+  /**
+   * `from: 'snapshot'`: the proxy's own file, written by this or a newer version: a field this
+   * version does not know is dropped, not refused (a downgrade must still boot from it). Every
+   * other source (bus, file, admin API) is strict.
+   */
+  applyConfig(raw: unknown, from: 'snapshot' | 'live' = 'live'): ApplyResult {
     const rawObj = (typeof raw === 'object' && raw !== null ? raw : {}) as { serviceId?: unknown; version?: unknown };
     const serviceId = typeof rawObj.serviceId === 'string' ? rawObj.serviceId : '';
-    const checked = checkConfigUpdate(raw, { publicKey: this.deps.publicKey, appliedVersion: this.appliedVersions.get(serviceId) });
+    const checked = checkConfigUpdate(raw, {
+      publicKey: this.deps.publicKey,
+      appliedVersion: this.appliedVersions.get(serviceId),
+      unknownFields: from === 'snapshot' ? 'ignore' : 'reject',
+    });
     const version = typeof rawObj.version === 'number' ? rawObj.version : -1;
     if (!checked.ok) return this.reject(serviceId, version, checked.error);
     const u = checked.value;

@@ -24,7 +24,7 @@ export async function bootFromSnapshot(snapshot: SnapshotStore | undefined, plan
     const snap = await snapshot.load();
     if (snap === undefined) return;
     let any = false;
-    for (const c of snap.configs) any = plane.applyConfig(c).applied || any;
+    for (const c of snap.configs) any = plane.applyConfig(c, 'snapshot').applied || any;
     for (const d of snap.decisions) plane.applyDecision(d as RoutingDecision);
     plane.snapshotLoaded = any;
     logger.info({ file: snapshot.file, services: snap.configs.length, decisions: snap.decisions.length }, 'booted from snapshot');

@@ -6,7 +6,7 @@ import { action, DEFAULT_LIVE_WITHIN, durationOption, intOption, withSession, ty
 import { changeLine, configDiff } from '../config-diff.js';
 import { readConfigFile } from '../config-file.js';
 import { configHistory, type HistoryEntry } from '../config-history.js';
-import { assertConverged, pushConfig, type PushResult } from '../config-push.js';
+import { assertConverged, loadSigningKey, pushConfig, sign, type PushResult } from '../config-push.js';
 import { formatDuration } from '../duration.js';
 import { isoTime, type Io } from '../io.js';
 import { prepareUpdate, reissue } from '../prepare-update.js';
@@ -64,10 +64,18 @@ interface PushFlags {
   readonly reason?: string;
 }
 
+/** The topics push reads and writes (and validate --against-cluster checks exist). */
+const PUSH_TOPICS = ['config-updates', 'config-status', 'audit-logs'] as const;
+
+/** The key push signs with: --sign-key, else $SLBCTL_SIGN_KEY_FILE. */
+function signKeyFileOf(inv: Invocation): string | undefined {
+  return (inv.options as PushFlags).signKey ?? inv.settings.signKeyFile;
+}
+
 function pushOptions(inv: Invocation) {
   const o = inv.options as PushFlags;
   return {
-    signKeyFile: o.signKey ?? inv.settings.signKeyFile,
+    signKeyFile: signKeyFileOf(inv),
     wait: o.wait !== false,
     liveWindowMs: durationOption(o.liveWithin ?? DEFAULT_LIVE_WITHIN, '--live-within'),
     minProxies: o.minProxies === undefined ? 0 : intOption(o.minProxies, '--min-proxies'),
@@ -88,29 +96,42 @@ export function registerConfig(program: Command, io: Io, setExit: (code: number)
 
   config
     .command('validate')
-    .description('check config files offline, listing every problem with its field path (no broker needed)')
+    .description('check config files with every check push runs before it publishes, listing every problem with its field path (no broker needed unless --against-cluster)')
     .argument('<files...>', 'YAML or JSON files, one service config each')
+    .option('--sign-key <file>', 'also sign with this key, as push would (default $SLBCTL_SIGN_KEY_FILE): a key push cannot use fails here too')
+    .option('--against-cluster', "also check each file's version against the service's current config on config-updates, as push does (needs the broker)")
     .action(
       action(io, async (inv, [files]) => {
-        const results: { file: string; ok: boolean; serviceId?: string; issues: { path: string; message: string }[] }[] = [];
-        for (const file of files as string[]) {
-          try {
-            const { update } = prepareUpdate({ raw: await readConfigFile(file), current: undefined, actor: inv.settings.actor, nowMs: io.now(), source: file });
-            results.push({ file, ok: true, serviceId: update.serviceId, issues: [] });
-            inv.out.line(`ok  ${file}  (service ${update.serviceId})`);
-          } catch (error) {
-            if (!(error instanceof SlbError) || error.code === 'SLB_CLI_USAGE') throw error;
-            const issues = ((error.details?.['issues'] as { path: string; message: string }[] | undefined) ?? [{ path: '', message: error.message }]);
-            results.push({ file, ok: false, issues });
-            inv.out.line(`invalid  ${file}`);
-            for (const i of issues) inv.out.line(`  ${i.path === '' ? '(file)' : i.path}: ${i.message}`);
+        const signKeyFile = signKeyFileOf(inv);
+        const key = signKeyFile === undefined ? undefined : await loadSigningKey(signKeyFile);
+        const check = async (current: ReadonlyMap<string, ConfigUpdate>) => {
+          const results: { file: string; ok: boolean; serviceId?: string; signed?: boolean; issues: { path: string; message: string }[] }[] = [];
+          for (const file of files as string[]) {
+            try {
+              // The stages of push, in its order, short of publishing: parse, version checks
+              // against the current config (when known), schema with unknown fields, meaning,
+              // the Avro contract (prepareUpdate), then signing.
+              const raw = await readConfigFile(file);
+              const { update } = prepareUpdate({ raw, current: current.get(typeof raw['serviceId'] === 'string' ? raw['serviceId'] : ''), actor: inv.settings.actor, nowMs: io.now(), source: file });
+              if (key !== undefined) sign(update, key, signKeyFile!);
+              results.push({ file, ok: true, serviceId: update.serviceId, signed: key !== undefined, issues: [] });
+              inv.out.line(`ok  ${file}  (service ${update.serviceId}${key === undefined ? '' : ', signed'})`);
+            } catch (error) {
+              if (!(error instanceof SlbError) || error.code === 'SLB_CLI_USAGE') throw error;
+              const issues = ((error.details?.['issues'] as { path: string; message: string }[] | undefined) ?? [{ path: '', message: error.message }]);
+              results.push({ file, ok: false, issues });
+              inv.out.line(`invalid  ${file}`);
+              for (const i of issues) inv.out.line(`  ${i.path === '' ? '(file)' : i.path}: ${i.message}`);
+            }
           }
-        }
-        inv.out.result({ files: results });
-        const bad = results.filter((r) => !r.ok);
-        if (bad.length > 0) {
-          throw new SlbError('SLB_SERVICE_CONFIG_INVALID', `${bad.length} of ${results.length} config file${results.length > 1 ? 's are' : ' is'} invalid (${plural(bad.reduce((n, r) => n + r.issues.length, 0), 'problem')})`);
-        }
+          inv.out.result({ files: results });
+          const bad = results.filter((r) => !r.ok);
+          if (bad.length > 0) {
+            throw new SlbError('SLB_SERVICE_CONFIG_INVALID', `${bad.length} of ${results.length} config file${results.length > 1 ? 's are' : ' is'} invalid (${plural(bad.reduce((n, r) => n + r.issues.length, 0), 'problem')})`);
+          }
+        };
+        if (inv.options['againstCluster'] === true) await withSession(inv, PUSH_TOPICS, async (session) => check(await latestPerKey(session, 'config-updates')));
+        else await check(new Map());
       }, setExit),
     );
 
@@ -123,7 +144,7 @@ export function registerConfig(program: Command, io: Io, setExit: (code: number)
     action(io, async (inv, [file]) => {
       const raw = await readConfigFile(file as string);
       const opts = pushOptions(inv);
-      await withSession(inv, ['config-updates', 'config-status', 'audit-logs'], async (session) => {
+      await withSession(inv, PUSH_TOPICS, async (session) => {
         const serviceId = typeof raw['serviceId'] === 'string' ? raw['serviceId'] : '';
         const current = serviceId === '' ? undefined : await currentConfig(session, serviceId);
         const { update } = prepareUpdate({ raw, current, actor: inv.settings.actor, nowMs: io.now(), source: file as string });
@@ -249,7 +270,7 @@ export function registerConfig(program: Command, io: Io, setExit: (code: number)
       const sid = serviceId as string;
       const to = inv.options['to'] === undefined ? undefined : intOption(inv.options['to'], '--to', 1);
       const opts = pushOptions(inv);
-      await withSession(inv, ['config-updates', 'config-status', 'audit-logs'], async (session) => {
+      await withSession(inv, PUSH_TOPICS, async (session) => {
         const [entries, current] = await Promise.all([history(session, sid), currentConfig(session, sid)]);
         const target = to === undefined ? [...entries].reverse().find((e) => current === undefined || e.version < current.version) : entries.find((e) => e.version === to);
         if (target === undefined) {
