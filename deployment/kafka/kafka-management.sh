@@ -12,9 +12,12 @@ REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
 SELF="deployment/kafka/kafka-management.sh"
 
 # ------------------------------------------------------------------------------ settings
-KAFKA_VERSION=${KAFKA_VERSION:-3.9.1}
+# Default versions live in versions.env (one place for the script, CI and the docs).
+# shellcheck source-path=SCRIPTDIR source=versions.env
+source "$SCRIPT_DIR/versions.env"
+KAFKA_VERSION=${KAFKA_VERSION:-$SLB_KAFKA_DEFAULT_VERSION}
 KAFKA_MAJOR=${KAFKA_VERSION%%.*}
-APICURIO_VERSION=${APICURIO_VERSION:-3.0.9}
+APICURIO_VERSION=${APICURIO_VERSION:-$SLB_APICURIO_DEFAULT_VERSION}
 SLB_KAFKA_LIB=${SLB_KAFKA_LIB:-$SCRIPT_DIR/lib}
 KAFKA_LIB="$SLB_KAFKA_LIB/kafka-$KAFKA_VERSION"
 REGISTRY_LIB="$SLB_KAFKA_LIB/apicurio-registry-$APICURIO_VERSION"
@@ -67,6 +70,11 @@ KAFKA_DATA="$RUNTIME/data-kafka-$KAFKA_VERSION"
 die() { echo "error: $*" >&2; exit "${EXIT_CODE:-1}"; }
 broker_down_message() { echo "Kafka broker at $KAFKA_BROKER is not reachable — start it with: $SELF start"; }
 registry_down_message() { echo "Schema registry at $SCHEMA_REGISTRY_URL is not reachable — start it with: $SELF start"; }
+
+# A version the rest of the script can branch on (3.x: reload4j, 4.x: log4j2, ...); KRaft needs 3.x+.
+if ! [[ $KAFKA_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || ((KAFKA_MAJOR < 3)); then
+  EXIT_CODE=64 die "KAFKA_VERSION=$KAFKA_VERSION is not a Kafka release this script runs (3.x or later, e.g. $SLB_KAFKA_DEFAULT_VERSION or $SLB_KAFKA_PREVIOUS_VERSION)"
+fi
 
 need_java() {
   command -v java >/dev/null 2>&1 ||
@@ -228,6 +236,8 @@ producer_class() {
 
 # ------------------------------------------------------------------------------ docker compose
 compose() {
+  # The compose file's Kafka image follows KAFKA_VERSION, like the native broker.
+  export KAFKA_VERSION
   if docker compose version >/dev/null 2>&1; then
     docker compose -f "$REPO_ROOT/docker-compose.yml" "$@"
   else
@@ -510,6 +520,14 @@ cmd_describe_group() {
     --describe --group "$1"
 }
 
+# For tools that run a Kafka of their own from the same jars (test/bus/sasl-broker.test.ts):
+# the resolved versions and directories, one KEY=VALUE a line.
+cmd_info() {
+  ensure_jars >&2
+  printf '%s\n' "KAFKA_VERSION=$KAFKA_VERSION" "KAFKA_LIB=$KAFKA_LIB" \
+    "APICURIO_VERSION=$APICURIO_VERSION" "REGISTRY_LIB=$REGISTRY_LIB"
+}
+
 cmd_logs() {
   local which=${1:-all} lines=${LOG_LINES:-100}
   if [[ $MODE == docker ]]; then
@@ -544,6 +562,7 @@ Usage: $SELF COMMAND [ARGS]
   stop                          stop both and wait until they have exited
   restart                       stop, then start
   fetch                         resolve the Kafka and registry jars from Maven Central (start does it too)
+  info                          fetch, then print KAFKA_VERSION, KAFKA_LIB, APICURIO_VERSION, REGISTRY_LIB
   status                        is each one up? (exit 1 when either is down)
   init-topics [--prefix P]      create the topic catalogue; report drift (exit 3 on drift)
   topics                        list topics
@@ -555,7 +574,8 @@ Usage: $SELF COMMAND [ARGS]
   describe-group NAME           members, offsets and lag of a consumer group
   logs [kafka|registry]         the last \$LOG_LINES (100) lines of the logs
 
-Mode: $MODE.  Broker: $KAFKA_BROKER.  Registry: $SCHEMA_REGISTRY_URL.  Runtime: $RUNTIME.
+Mode: $MODE.  Kafka: $KAFKA_VERSION (KAFKA_VERSION; default $SLB_KAFKA_DEFAULT_VERSION, also supported $SLB_KAFKA_PREVIOUS_VERSION).
+Broker: $KAFKA_BROKER.  Registry: $SCHEMA_REGISTRY_URL.  Runtime: $RUNTIME.
 See docs/local-kafka.md.
 EOF
 }
@@ -565,6 +585,7 @@ main() {
   (($# > 0)) && shift
   case $command in
     fetch) ensure_jars && echo "Kafka $KAFKA_VERSION: $KAFKA_LIB" && echo "Registry $APICURIO_VERSION: $REGISTRY_LIB" ;;
+    info) cmd_info ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
     restart) cmd_stop && cmd_start ;;

@@ -3,9 +3,11 @@
  * broker whose client listener is SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512
  * (SCRAM users added at storage format time, KIP-900). The bus is built the way every role
  * builds it, from environment variables (readBusEnv -> createKafkaBusFromConfig).
+ * The broker runs from the jars of the Kafka release the rest of the run uses (KAFKA_VERSION,
+ * else deployment/kafka/versions.env), as kafka-management.sh resolves them.
  * TLS is not exercised here (see docs/event-bus.md).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,16 +16,17 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKafkaBusFromConfig, ensureTopics, exampleEvents, readBusEnv, type Alert } from '@slb/core';
 import { freePort, start, type Started } from '../deployment/processes.js';
+import { kafkaInstallation } from '../harness/local-kafka.js';
 import { testKafka, uniqueName } from '../support/kafka.js';
 
-const KAFKA_LIB = fileURLToPath(new URL('../../deployment/kafka/lib/kafka-3.9.1/', import.meta.url));
 const USERS = {
   PLAIN: { username: 'alice', password: 'alice-plain' },
   'SCRAM-SHA-256': { username: 'bob', password: 'bob-scram-256' },
   'SCRAM-SHA-512': { username: 'carol', password: 'carol-scram-512' },
 } as const;
+const kafka = await kafkaInstallation();
 
-describe('Kafka bus with SASL against a broker that requires it', () => {
+describe(`Kafka bus with SASL against a broker that requires it (Kafka ${kafka.version})`, () => {
   const dir = fileURLToPath(new URL(`../.artifacts/${uniqueName('sasl-broker')}/`, import.meta.url));
   const prefix = `${uniqueName('sasl')}.`;
   let broker: Started | undefined;
@@ -58,12 +61,21 @@ describe('Kafka bus with SASL against a broker that requires it', () => {
         'auto.create.topics.enable=false',
       ].join('\n'),
     );
-    const classpath = `${KAFKA_LIB}*`;
-    const java = ['-Xmx384m', '-XX:TieredStopAtLevel=1', '-Dlog4j.configuration=file:/dev/null', `-Dslb.runtime=${dir}`, '-cp', classpath];
-    execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', randomUUID(), '-c', properties,
+    // Warnings and errors only, on the output start() keeps; Kafka 3.x reads the reload4j file,
+    // 4.x the log4j2 one, and each ignores the other's property.
+    const log4j = join(dir, 'log4j.properties');
+    const log4j2 = join(dir, 'log4j2.properties');
+    writeFileSync(log4j, ['log4j.rootLogger=WARN, stderr', 'log4j.appender.stderr=org.apache.log4j.ConsoleAppender', 'log4j.appender.stderr.Target=System.err',
+      'log4j.appender.stderr.layout=org.apache.log4j.PatternLayout', 'log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n'].join('\n'));
+    writeFileSync(log4j2, ['appender.stderr.type=Console', 'appender.stderr.name=stderr', 'appender.stderr.target=SYSTEM_ERR', 'appender.stderr.layout.type=PatternLayout',
+      'appender.stderr.layout.pattern=[%d] %p %m (%c)%n', 'rootLogger.level=warn', 'rootLogger.appenderRef.stderr.ref=stderr'].join('\n'));
+    const java = ['-Xmx384m', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${log4j}`, `-Dlog4j2.configurationFile=${log4j2}`, `-Dslb.runtime=${dir}`, '-cp', `${kafka.lib}/*`];
+    // A cluster id as Kafka makes them (16 random bytes, base64url); `=` so one starting with '-' is not an option.
+    const clusterId = randomBytes(16).toString('base64url');
+    execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', properties,
       '--add-scram', `SCRAM-SHA-256=[name=${USERS['SCRAM-SHA-256'].username},password=${USERS['SCRAM-SHA-256'].password}]`,
       '--add-scram', `SCRAM-SHA-512=[name=${USERS['SCRAM-SHA-512'].username},password=${USERS['SCRAM-SHA-512'].password}]`,
-    ], { stdio: 'ignore', timeout: 60_000 });
+    ], { stdio: 'pipe', timeout: 60_000 });
     broker = start('java', [...java, 'kafka.Kafka', properties]);
 
     // Topics are made over the broker's own PLAINTEXT listener; clients use only the SASL one.

@@ -4,6 +4,7 @@
  * - otherwise: start a private Kafka + registry (deployment/kafka/kafka-management.sh) on free
  *   ports, provide their addresses, and on teardown stop them and prove no java process of
  *   ours is left. Java and Maven are needed for that; when missing the run fails at once.
+ *   The Kafka release is KAFKA_VERSION's, else the default in deployment/kafka/versions.env.
  */
 import type { TestProject } from 'vitest/node';
 import { javaProcessesOf, missingTools, planLocalKafka, removeRuntimeDir, runManagement, type LocalKafka } from './local-kafka.js';
@@ -45,8 +46,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     await stopAndVerify(kafka).catch(() => undefined);
     throw plainError(`Could not start the test Kafka and registry:\n${start.stdout}${start.stderr}`.trimEnd());
   }
+  // "Kafka <version> at ...": which release this run tests (KAFKA_VERSION, else versions.env).
+  const version = /Kafka (\S+) at /.exec(start.stdout)?.[1] ?? '(version not reported)';
   process.stderr.write(
-    `[harness] Kafka ${kafka.broker} + registry ${kafka.registryUrl} up in ${((Date.now() - started) / 1000).toFixed(1)} s (${kafka.runtimeDir})\n`,
+    `[harness] Kafka ${version} ${kafka.broker} + registry ${kafka.registryUrl} up in ${((Date.now() - started) / 1000).toFixed(1)} s (${kafka.runtimeDir})\n`,
   );
   project.provide('kafkaBrokers', kafka.broker);
   project.provide('schemaRegistryUrl', kafka.registryUrl);

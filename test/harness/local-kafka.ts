@@ -78,6 +78,27 @@ export async function planLocalKafka(label: string): Promise<LocalKafka> {
   };
 }
 
+/** The Kafka release kafka-management.sh runs with an environment, and where its jars are. */
+export interface KafkaInstallation {
+  readonly version: string;
+  /** The directory of its jars (classpath `${lib}/*`). */
+  readonly lib: string;
+}
+
+/**
+ * Resolves (fetches once) the jars kafka-management.sh runs for `env` (KAFKA_VERSION, else the
+ * default in deployment/kafka/versions.env), for tests that start a Kafka of their own. Nothing
+ * else names a Kafka version or jar path.
+ */
+export async function kafkaInstallation(env: NodeJS.ProcessEnv = process.env): Promise<KafkaInstallation> {
+  const info = await runManagement(['info'], env);
+  const values = new Map(info.stdout.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  const version = values.get('KAFKA_VERSION');
+  const lib = values.get('KAFKA_LIB');
+  if (info.code !== 0 || !version || !lib) throw new Error(`kafka-management.sh info failed (exit ${info.code}):\n${info.stdout}${info.stderr}`);
+  return { version, lib };
+}
+
 /** Programs the local pair needs, by name, when missing from PATH. */
 export function missingTools(): string[] {
   return ['java', 'mvn'].filter((tool) => {
