@@ -100,6 +100,27 @@ describe('resilience', () => {
     expect(ups[0]!.received.length + ups[1]!.received.length - before).toBe(1);
   });
 
+  it('retries every fast failure of a fast service: 3 retries may always be in flight (Envoy min_retry_concurrency), not only 10 a second', async () => {
+    // Outlier detection held back (a high threshold), so only the budget decides: `a` answers
+    // every request 503 at once, round robin sends it every other request.
+    const { ups, url, proxy } = await setup(['a', 'b'], {
+      policy: { type: 'ROUND_ROBIN' },
+      retries: { maxRetries: 2 },
+      outlierDetection: { consecutive5xx: 1000, consecutiveGatewayFailures: 1000, enforcingSuccessRatePercent: 0 },
+    });
+    ups[0]!.handler = (_req, res) => {
+      res.statusCode = 503;
+      res.end('a overloaded');
+    };
+    const started = Date.now();
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) statuses.push((await get(`${url}/x`)).status);
+    // 30 failed tries within about a second: a 10-a-second allowance alone refused 20 of them.
+    expect(Date.now() - started, 'the 60 requests took under 1.5 s (else the per-second floor alone may suffice)').toBeLessThan(1_500);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(await proxy.metrics.registry.getSingleMetricAsString('slb_proxy_retry_budget_exhausted_total')).not.toMatch(/service="svc"} [1-9]/);
+  });
+
   it('stops retrying when the retry budget is spent and passes the answer through', async () => {
     const { ups, url, proxy } = await setup(['a', 'b'], { policy: { type: 'ROUND_ROBIN' }, retries: { maxRetries: 2, budgetPercent: 0, minRetriesPerSecond: 0 } });
     for (const up of ups) {

@@ -3,7 +3,7 @@ import { RetryBudget } from './retry-budget.js';
 
 describe('retry budget', () => {
   it('allows retries in flight up to budgetPercent of active requests, then refuses', () => {
-    const b = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 0 });
+    const b = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 0, minRetryConcurrency: 0 });
     for (let i = 0; i < 10; i++) b.requestStarted();
     expect([b.tryAcquire(0), b.tryAcquire(0), b.tryAcquire(0)]).toEqual([true, true, false]);
     expect(b.snapshot()).toEqual({ active: 10, retriesInFlight: 2, exhausted: 1 });
@@ -12,7 +12,7 @@ describe('retry budget', () => {
   });
 
   it('shrinks as active requests finish', () => {
-    const b = new RetryBudget({ budgetPercent: 50, minRetriesPerSecond: 0 });
+    const b = new RetryBudget({ budgetPercent: 50, minRetriesPerSecond: 0, minRetryConcurrency: 0 });
     for (let i = 0; i < 4; i++) b.requestStarted();
     expect(b.tryAcquire(0)).toBe(true);
     b.requestFinished();
@@ -22,7 +22,7 @@ describe('retry budget', () => {
   });
 
   it('always allows minRetriesPerSecond, so a quiet service can still retry', () => {
-    const b = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 3 });
+    const b = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 3, minRetryConcurrency: 0 });
     b.requestStarted(); // budget 0.2: the ratio alone allows nothing
     const firstSecond = Array.from({ length: 5 }, (_, i) => b.tryAcquire(100 + i));
     expect(firstSecond).toEqual([true, true, true, false, false]);
@@ -31,10 +31,27 @@ describe('retry budget', () => {
     expect(b.snapshot().exhausted).toBe(3);
   });
 
-  it('with budget 0 and no floor, never retries', () => {
+  it('with budget 0 and no floor, never retries (budgetPercent 0 turns the concurrency floor off too)', () => {
     const b = new RetryBudget({ budgetPercent: 0, minRetriesPerSecond: 0 });
     for (let i = 0; i < 100; i++) b.requestStarted();
     expect(b.tryAcquire(0)).toBe(false);
+  });
+
+  it('always allows minRetryConcurrency retries in flight (Envoy: 3), whatever the rate, as long as they end', () => {
+    const b = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 10 });
+    b.requestStarted(); // a fast service: one request in flight, a ratio budget of 0
+    // 25 fast retries in one second (each ends before the next starts): the per-second floor
+    // alone would refuse 15 of them.
+    const fast = Array.from({ length: 25 }, (_, i) => {
+      const ok = b.tryAcquire(100 + i * 40);
+      if (ok) b.release();
+      return ok;
+    });
+    expect(fast.every(Boolean)).toBe(true);
+    // Retries that do not end (a hang): 3 at once by concurrency, then the 10 a second.
+    const held = Array.from({ length: 15 }, () => b.tryAcquire(2_000)).filter(Boolean).length;
+    expect(held).toBe(3 + 10);
+    expect(b.tryAcquire(2_500)).toBe(false);
   });
 
   it('under a storm, concurrent retries stay at the budget', () => {
