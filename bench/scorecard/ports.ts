@@ -1,12 +1,14 @@
 /**
- * Ports for the scorecard's listeners, from the range this machine sets aside for it
- * (42000–42999), so nothing collides with other engineers' processes. A port is bound and
- * released to check that it is free; the small race is acceptable for a benchmark.
+ * Ports for the scorecard's listeners, from 29000–29999: below Linux's ephemeral range
+ * (32768–60999), so no outgoing connection of the product, the broker or a test run beside it
+ * can take a port between its check and its use (seen: a controller's console port taken,
+ * EADDRINUSE, when the range was 42000–42999), and away from the fixed ports of the suite. A
+ * port is bound and released to check that it is free against other listeners.
  */
 import { createServer } from 'node:net';
 
-const FIRST = 42_000;
-const LAST = 42_999;
+const FIRST = 29_000;
+const LAST = 29_999;
 let next = FIRST;
 
 function isFree(port: number): Promise<boolean> {
