@@ -1,8 +1,9 @@
 /**
  * Publishing a config and watching it land: the update goes to config-updates (signed when a
  * key is given), the change is recorded on audit-logs (that is what keeps history past
- * compaction), and config-status is watched until every live proxy applied the version, one
- * rejected it, or --timeout passed.
+ * compaction), and config-status is watched until every live proxy applied exactly the version,
+ * one rejected it or dropped it (it runs a newer version, or ran this version number before the
+ * push), or --timeout passed.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -65,16 +66,26 @@ export async function pushConfig(session: Session, io: Io, request: PushRequest)
   let wake: () => void = () => undefined;
   const appliedAfterMs: Record<string, number> = {};
   let pushedAtMs = Number.NaN;
+  // Proxies already at this version or newer before the push cannot have applied it; proxies
+  // seen reporting exactly this version once the push left did (even if superseded since).
+  const alreadyAt = new Set<string>();
+  const seenApplied = new Set<string>();
+  let publishing = false;
   const view = request.wait
     ? await session.bus.watchLatest('config-status', (_key, s) => {
-        if (!Number.isNaN(pushedAtMs) && (s.appliedVersions[target.serviceId] ?? -1) >= target.version && appliedAfterMs[s.proxyId] === undefined) {
-          appliedAfterMs[s.proxyId] = io.now() - pushedAtMs;
+        if (publishing && s.appliedVersions[target.serviceId] === target.version && !alreadyAt.has(s.proxyId)) {
+          seenApplied.add(s.proxyId);
+          if (!Number.isNaN(pushedAtMs)) appliedAfterMs[s.proxyId] ??= io.now() - pushedAtMs;
         }
         wake();
       })
     : undefined;
   try {
-    if (view !== undefined) await withTimeout(view.caughtUp, settings.timeoutMs, 'reading config-status');
+    if (view !== undefined) {
+      await withTimeout(view.caughtUp, settings.timeoutMs, 'reading config-status');
+      for (const s of view.entries().values()) if ((s.appliedVersions[target.serviceId] ?? -1) >= target.version) alreadyAt.add(s.proxyId);
+    }
+    publishing = true;
     await session.bus.publish('config-updates', update.serviceId, update);
     pushedAtMs = io.now();
     await session.bus.publish('audit-logs', update.serviceId, {
@@ -93,13 +104,14 @@ export async function pushConfig(session: Session, io: Io, request: PushRequest)
     const base = { ...target, previousVersion: update.previousVersion, signed: update.signature !== null, pushedAtMs };
     if (view === undefined) return { ...base, convergenceMs: null, verdict: null, appliedAfterMs, interrupted: false };
 
-    const goal = { ...target, pushedAtMs, liveWindowMs: request.liveWindowMs, minProxies: request.minProxies };
+    const goal = { ...target, pushedAtMs, liveWindowMs: request.liveWindowMs, minProxies: request.minProxies, alreadyAt, seenApplied };
     const deadline = pushedAtMs + settings.timeoutMs;
     // Proxies that had applied it before we looked (a fast proxy) count from the push.
     const judge = (): Verdict => {
       statuses = [...view.entries().values()];
-      for (const s of statuses) if ((s.appliedVersions[target.serviceId] ?? -1) >= target.version) appliedAfterMs[s.proxyId] ??= io.now() - pushedAtMs;
-      return convergence(statuses, goal);
+      const verdict = convergence(statuses, goal);
+      for (const p of verdict.proxies) if (p.state === 'applied') appliedAfterMs[p.proxyId] ??= io.now() - pushedAtMs;
+      return verdict;
     };
     let verdict = judge();
     while (verdict.state === 'waiting' && io.now() < deadline && io.signal?.aborted !== true) {
@@ -127,6 +139,17 @@ export function assertConverged(result: PushResult, timeoutMs: number): void {
   const v = result.verdict;
   if (v === null || v.state === 'converged') return;
   const label = `${result.serviceId}@${result.version}`;
+  if (v.state === 'stale') {
+    // The fleet runs something else: nothing this push wrote is running. Say what is.
+    const dropped = v.proxies.filter((p) => p.state === 'stale');
+    const running = Math.max(...dropped.map((p) => p.appliedVersion ?? 0));
+    throw new SlbError(
+      'SLB_CONFIG_REJECTED',
+      `${label} was not applied: the fleet dropped it as stale or a replay and runs ${result.serviceId}@${running} (${dropped.map((p) => `${p.proxyId} ${p.reason ?? ''}`.trim()).join('; ')}); ` +
+        `check \`slbctl config history ${result.serviceId}\` and \`slbctl dlq list --topic config-updates\`, then push with version ${running + 1}`,
+      { details: { proxies: dropped, runningVersion: running } },
+    );
+  }
   if (v.state === 'rejected') {
     const r = v.proxies.filter((p) => p.state === 'rejected');
     throw new SlbError('SLB_CONFIG_REJECTED', `${label} was rejected by ${r.map((p) => `${p.proxyId} (${p.errorCode}: ${p.reason})`).join(', ')}`, { details: { proxies: r } });

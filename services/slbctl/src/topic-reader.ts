@@ -2,11 +2,13 @@
  * Reading topics record by record, decoded: `readTopic` reads from a point (the beginning, or
  * the first record at or after a timestamp) to the end the topic had when the read began;
  * `followTopic` reads from a point on until stopped (tail). A consumer in a private group that
- * never commits does the reading and is deleted afterwards. Undecodable records are returned
- * with their error rather than stopping the read.
+ * never commits does the reading and is deleted afterwards. Undecodable records, and records on
+ * a partition their key does not map to (core's key-partition rule, which every consumer of the
+ * fleet applies), are returned with their error rather than stopping the read, and without a
+ * value, so no per-key state is built from them.
  */
 import type { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
-import { isSlbError, SlbError, type EventOf, type TopicName } from '@slb/core';
+import { isSlbError, misplacedRecord, SlbError, type EventOf, type TopicName } from '@slb/core';
 import { rootMessage, withTimeout, type Session } from './session.js';
 
 export interface TopicRecord<T extends TopicName> {
@@ -18,8 +20,10 @@ export interface TopicRecord<T extends TopicName> {
   readonly headers: Readonly<Record<string, string>>;
   /** The decoded event; undefined for a tombstone or an undecodable record. */
   readonly value?: EventOf<T>;
-  /** Set when the record could not be decoded. */
+  /** Set when the record could not be decoded, or is on the wrong partition (`misplaced`). */
   readonly error?: { readonly code: string; readonly message: string };
+  /** On a partition its key does not map to: refused by every consumer, so not part of any state. */
+  readonly misplaced?: boolean;
   /** The bytes as stored (dead-letter replay, undecodable records). */
   readonly raw: Buffer | null;
 }
@@ -105,7 +109,9 @@ async function read<T extends TopicName>(session: Session, reading: Reading<T>, 
       const key = message.key === null ? null : message.key.toString('utf8');
       if (reading.keys === undefined || (key !== null && reading.keys.has(key))) {
         const base = { topic: reading.topic, key, partition: batch.partition, offset, timestamp: Number(message.timestamp), headers: headerText(message.headers), raw: message.value };
-        if (message.value === null) reading.onRecord(base);
+        const misplaced = misplacedRecord(reading.topic, message.key, batch.partition, parts.size);
+        if (misplaced !== undefined) reading.onRecord({ ...base, misplaced: true, error: { code: misplaced.code, message: misplaced.message } });
+        else if (message.value === null) reading.onRecord(base);
         else {
           try {
             reading.onRecord({ ...base, value: await session.codec.decode(reading.topic, message.value) });
@@ -169,15 +175,40 @@ export async function followTopic<T extends TopicName>(
   }
 }
 
-/** The latest value per key of a compacted topic, as it stands now. */
-export async function latestPerKey<T extends TopicName>(session: Session, topic: T): Promise<Map<string, EventOf<T>>> {
+/**
+ * What orders the values of one key: a config's or a decision's `version`, a status's
+ * `updatedAtMs`; undefined for topics whose values carry no order (log order then decides).
+ */
+export function valueRank(value: unknown): number | undefined {
+  const v = value as { version?: unknown; updatedAtMs?: unknown; proxyId?: unknown };
+  if (typeof v.version === 'number') return v.version;
+  if (typeof v.proxyId === 'string' && typeof v.updatedAtMs === 'number') return v.updatedAtMs;
+  return undefined;
+}
+
+/**
+ * Per-key state from records in log order, as the fleet builds it: the HIGHEST version wins,
+ * not the last record read (versions only move forward; a proxy takes an older or equal version
+ * as a replay, so the first of equal versions is the one that runs). A tombstone removes the
+ * key; records without a value (undecodable, on the wrong partition) change nothing.
+ */
+export function latestFromRecords<T extends TopicName>(records: readonly TopicRecord<T>[]): Map<string, EventOf<T>> {
   const latest = new Map<string, EventOf<T>>();
-  for (const r of await readTopic(session, topic, 'beginning')) {
+  for (const r of records) {
     if (r.key === null) continue;
-    if (r.value !== undefined) latest.set(r.key, r.value);
-    else if (r.raw === null) latest.delete(r.key);
+    if (r.value !== undefined) {
+      const current = latest.get(r.key);
+      const next = valueRank(r.value);
+      const held = current === undefined ? undefined : valueRank(current);
+      if (current === undefined || next === undefined || held === undefined || next > held) latest.set(r.key, r.value);
+    } else if (r.raw === null && r.misplaced !== true) latest.delete(r.key);
   }
   return latest;
+}
+
+/** The latest value per key of a compacted topic, as it stands now (highest version wins). */
+export async function latestPerKey<T extends TopicName>(session: Session, topic: T): Promise<Map<string, EventOf<T>>> {
+  return latestFromRecords(await readTopic(session, topic, 'beginning'));
 }
 
 /** Records in time order (display); ties keep log order. */

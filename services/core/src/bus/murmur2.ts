@@ -1,7 +1,11 @@
 /**
- * Kafka's default partitioner hash (Java client `Utils.murmur2`, 32-bit int arithmetic), so the
- * in-process bus puts a key on the same partition number a Kafka topic would.
+ * Kafka's default partitioner hash (Java client `Utils.murmur2`, 32-bit int arithmetic), kept
+ * for its Java test vectors; where a key goes is decided by kafkajs's own DefaultPartitioner
+ * (`keyPartition`), the one the bus's producers and the consumers' key-partition check use, so
+ * the in-process bus puts a key on the same partition number a Kafka topic would.
  */
+import { keyPartition } from '../kafka/key-partition.js';
+
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
 
@@ -35,5 +39,5 @@ export function murmur2(key: string | Uint8Array): number {
 
 /** The partition Kafka's default partitioner picks for a non-null key. */
 export function partitionForKey(key: string | Uint8Array, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions;
+  return keyPartition(typeof key === 'string' ? key : Buffer.from(key.buffer, key.byteOffset, key.byteLength), partitions);
 }

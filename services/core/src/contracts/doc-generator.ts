@@ -164,12 +164,23 @@ the same Avro schema and the same rules:
 - \`bytes\` (\`signature\`) are base64 text;
 - unknown fields are errors (a misspelt \`instanecs\` is not silently ignored).
 
-A minimal update, pushed with kcat (key = serviceId):
+A minimal update, pushed with kcat (key = serviceId). \`-X partitioner=murmur2_random\` is
+required: kcat's own default partitioner (librdkafka's \`consistent_random\`) hashes keys with
+CRC32, while slbctl, every role and Kafka's Java client use murmur2, so without it the update
+lands on another partition than the service's other configs. Every consumer refuses such a
+record (\`SLB_EVENT_INVALID: ... written with a non-murmur2 partitioner ...\`; it goes to
+\`dead-letters\`, and \`slbctl dlq replay\` re-publishes it onto the right partition).
 
 \`\`\`sh
 echo '{"serviceId":"checkout","version":12,"issuedAtMs":1767225600000,"issuedBy":"alice","routes":[{"pathPrefix":"/checkout"}],"instances":[{"id":"c1","address":"10.0.0.11:8080"},{"id":"c2","address":"10.0.0.12:8080","weight":3}],"policy":{"type":"PEAK_EWMA"},"healthCheck":{"type":"HTTP","path":"/health"}}' \\
-  | kcat -P -b 127.0.0.1:9092 -t config-updates -k checkout
+  | kcat -P -b 127.0.0.1:9092 -t config-updates -k checkout -X partitioner=murmur2_random
 \`\`\`
+
+Kafka UI (\`provectuslabs/kafka-ui\` in docker compose) produces with Kafka's Java
+\`KafkaProducer\`, whose default partitioner is murmur2: give the service id as the key
+(String serde) and leave the partition unset; a partition picked by hand bypasses the
+partitioner and is refused like a kcat write without murmur2. \`kafka-management.sh produce\`
+(Kafka's console producer, Java) is murmur2 too.
 
 A bad update is refused with the path of every problem, e.g.
 \`invalid config-updates event: instances[0].address must be host:port, got "localhost"\`; it

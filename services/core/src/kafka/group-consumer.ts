@@ -2,8 +2,9 @@
  * One subscription of the Kafka bus: a kafkajs consumer in a group. Messages of a partition are
  * handled one at a time in offset order (per-key order); an offset is resolved only after its
  * message was handled or dead-lettered, and commits only cover resolved offsets (commit after
- * handling). Undecodable or invalid bytes, and messages whose handler throws, go to
- * dead-letters with their origin, and the consumer moves on. Retriable trouble (registry or
+ * handling). Records on a partition their key does not map to (rule of key-partition.ts),
+ * undecodable or invalid bytes, and messages whose handler throws, go to dead-letters with
+ * their origin, and the consumer moves on. Retriable trouble (registry or
  * broker unreachable) is thrown instead, so kafkajs retries the message rather than losing it.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
@@ -16,6 +17,7 @@ import { deadLetterRecord } from '../bus/dead-letter.js';
 import type { Delivered, EventOf, Handler, Subscription } from '../bus/types.js';
 import { errorType } from './kafka-errors.js';
 import { headersToStrings } from './message-fields.js';
+import type { PartitionCounts } from './key-partition.js';
 
 export interface GroupConsumerOptions {
   readonly kafka: Kafka;
@@ -26,6 +28,8 @@ export interface GroupConsumerOptions {
   readonly topicName: (topic: TopicName) => string;
   readonly logicalName: (topic: string) => TopicName;
   readonly handler: Handler<TopicName>;
+  /** Partition counts for the key-partition check (one per bus, shared by its consumers). */
+  readonly partitionCounts: PartitionCounts;
   readonly deadLetter: (origin: TopicName, key: Buffer | null, record: EventOf<'dead-letters'>) => Promise<void>;
   readonly metrics: BusMetrics;
   readonly logger: Logger;
@@ -63,15 +67,10 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
     logger.warn({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
   });
 
-  async function handleOne(topic: TopicName, partition: number, message: KafkaMessage): Promise<void> {
+  async function handleOne(topic: TopicName, physicalTopic: string, partition: number, message: KafkaMessage): Promise<void> {
     const headers = headersToStrings(message.headers);
     const fields = { topic, partition, offset: message.offset };
-    if (message.value === null) {
-      // A tombstone: nothing to decode or apply.
-      metrics.consumed.inc({ topic, outcome: 'skipped' });
-      return;
-    }
-    const toDeadLetter = async (error: unknown, fallback: 'SLB_EVENT_UNDECODABLE' | 'SLB_HANDLER_FAILED'): Promise<void> => {
+    const toDeadLetter = async (error: unknown, fallback: 'SLB_EVENT_INVALID' | 'SLB_EVENT_UNDECODABLE' | 'SLB_HANDLER_FAILED'): Promise<void> => {
       const record = deadLetterRecord(
         {
           topic,
@@ -93,6 +92,19 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
       metrics.consumed.inc({ topic, outcome: 'dead_lettered' });
       metrics.deadLetters.inc({ topic, code });
     };
+
+    // Where the key lives comes first: a record on the wrong partition is refused whatever it
+    // holds (a tombstone too: it would remove the key from a log the key does not live in).
+    const misplaced = await options.partitionCounts.check(topic, physicalTopic, message.key, partition);
+    if (misplaced !== undefined) {
+      await toDeadLetter(misplaced, 'SLB_EVENT_INVALID');
+      return;
+    }
+    if (message.value === null) {
+      // A tombstone: nothing to decode or apply.
+      metrics.consumed.inc({ topic, outcome: 'skipped' });
+      return;
+    }
 
     let value: EventOf<TopicName>;
     try {
@@ -134,7 +146,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
     const high = Number(batch.highWatermark);
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
-      await handleOne(topic, batch.partition, message);
+      await handleOne(topic, batch.topic, batch.partition, message);
       resolveOffset(message.offset);
       metrics.consumerLag.set({ topic, group: groupId, partition: String(batch.partition) }, Math.max(0, high - Number(message.offset) - 1));
       await commitOffsetsIfNecessary();

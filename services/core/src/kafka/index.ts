@@ -7,3 +7,4 @@ export { createKafkaBus, type KafkaBus, type KafkaBusOptions } from './kafka-bus
 export type { TelemetryOptions } from './telemetry-publisher.js';
 export { createKafkaBusFromConfig, type BusFromConfigOptions } from './bus-from-config.js';
 export { lazyAdmin } from './lazy-admin.js';
+export { keyPartition, misplacedRecord, isMisplacedRecordError, WRONG_PARTITION_FIX, PartitionCounts } from './key-partition.js';

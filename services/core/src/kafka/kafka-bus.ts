@@ -23,6 +23,7 @@ import { startGroupConsumer } from './group-consumer.js';
 import { openLatestView } from './latest-view.js';
 import { TELEMETRY_TOPICS } from './producer-profiles.js';
 import type { CircuitState } from './circuit-breaker.js';
+import { PartitionCounts } from './key-partition.js';
 
 export interface KafkaBusOptions {
   readonly connection: KafkaConnectionConfig;
@@ -83,6 +84,15 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
   const views = new Set<LatestView<TopicName>>();
   const adminConnection = lazyAdmin(kafka);
   const admin = (): Promise<Admin> => adminConnection.get();
+  // The key-partition rule needs each topic's partition count (fetched once, refreshed on doubt).
+  const partitionCounts = new PartitionCounts(async (physical) => {
+    try {
+      const metadata = await (await admin()).fetchTopicMetadata({ topics: [physical] });
+      return metadata.topics[0]?.partitions.length ?? 0;
+    } catch (error) {
+      throw new SlbError('SLB_KAFKA_UNREACHABLE', `cannot read the partition count of ${physical}: ${(error as Error).message}`, { cause: error });
+    }
+  }, now);
   let closed = false;
   const ensureOpen = (what: string): void => {
     if (closed) throw new SlbError('SLB_BUS_CLOSED', `${what} on a closed bus`);
@@ -131,6 +141,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
         topicName,
         logicalName,
         handler: handler as Handler<TopicName>,
+        partitionCounts,
         deadLetter,
         metrics,
         logger,
@@ -156,6 +167,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
         topic,
         physicalTopic: topicName(topic),
         groupIdPrefix: groupPrefix,
+        partitionCounts,
         metrics,
         logger,
         ...(onChange === undefined ? {} : { onChange }),

@@ -4,7 +4,9 @@
  * once every partition has been read up to the high watermark it had when the view opened, and
  * the view then stays live. Undecodable records are skipped and counted (the last good value of
  * the key stays); dead-lettering them is the job of the topic's group consumers, otherwise every
- * view opened would dead-letter the same record again. A tombstone removes the key.
+ * view opened would dead-letter the same record again. A record on a partition its key does
+ * not map to (key-partition.ts) is skipped the same way, tombstones included, so a key's latest
+ * value only ever comes from the one log the key lives in. A tombstone removes the key.
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, EachBatchPayload, Kafka } from 'kafkajs';
@@ -16,6 +18,7 @@ import type { BusMetrics } from '../observability/bus-metrics.js';
 import type { EventOf, LatestView } from '../bus/types.js';
 import { errorType } from './kafka-errors.js';
 import { CONSUMER_BASE } from './group-consumer.js';
+import type { PartitionCounts } from './key-partition.js';
 
 export interface LatestViewOptions<T extends TopicName> {
   readonly kafka: Kafka;
@@ -24,6 +27,8 @@ export interface LatestViewOptions<T extends TopicName> {
   readonly topic: T;
   readonly physicalTopic: string;
   readonly groupIdPrefix: string;
+  /** Partition counts for the key-partition check (seeded here from the offsets read at open). */
+  readonly partitionCounts: PartitionCounts;
   readonly metrics: BusMetrics;
   readonly logger: Logger;
   readonly onChange?: (key: string, value: EventOf<T>) => void;
@@ -35,6 +40,7 @@ export async function openLatestView<T extends TopicName>(options: LatestViewOpt
   const logger = options.logger.child({ topic, group: groupId });
   const admin = await options.admin();
   const offsets = await admin.fetchTopicOffsets(options.physicalTopic);
+  options.partitionCounts.seed(options.physicalTopic, offsets.length);
   // What "caught up" means: each non-empty partition read up to its high watermark at open time.
   const remaining = new Map<number, number>();
   for (const p of offsets) if (Number(p.high) > Number(p.low)) remaining.set(p.partition, Number(p.high));
@@ -54,7 +60,12 @@ export async function openLatestView<T extends TopicName>(options: LatestViewOpt
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
       const key = message.key?.toString('utf8') ?? '';
-      if (message.value === null) {
+      const misplaced = await options.partitionCounts.check(topic, options.physicalTopic, message.key, batch.partition);
+      if (misplaced !== undefined) {
+        metrics.consumed.inc({ topic, outcome: 'skipped' });
+        metrics.errors.inc({ type: errorType(misplaced) });
+        logger.warn({ partition: batch.partition, offset: message.offset, err: misplaced }, 'record on the wrong partition skipped in latest view');
+      } else if (message.value === null) {
         view.delete(key);
       } else {
         try {
