@@ -6,6 +6,13 @@
  *   service's config-updates and health-scores partitions may belong to different members.
  * - `handled` is the config-updates handler's own chain on the member that owns the key's
  *   partition; only it audits and raises CONFIG_REJECTED, so each outcome is reported once.
+ *
+ * A tombstone (null value) for a key removes the service from both chains, as `deleted: true`
+ * does for decisions (the loop releases it, late scores do not bring it back), and forgets its
+ * version: a tombstone has none, so the next update for the key re-creates the service whatever
+ * its version, as on a member that replays the compacted topic and finds nothing of it. Neither
+ * the group consumer nor the latest view calls back on a tombstone; `removeTombstoned` finds the
+ * keys the view delivered and no longer holds.
  */
 import type { ConfigUpdate, Delivered, Logger } from '@slb/core';
 import { configSignal } from './alerts/index.js';
@@ -17,7 +24,14 @@ import type { Publisher } from './publisher.js';
 
 export interface ConfigChains {
   /** The latest view's callback (every member, every service). */
-  onConfigSeen(serviceId: string, value: ConfigUpdate): void;
+  onConfigViewed(serviceId: string, value: ConfigUpdate): void;
+  /**
+   * Removes the services whose key the view delivered and no longer holds (`latest` is the view's
+   * entries): a tombstone took it out. Returns the services removed.
+   */
+  removeTombstoned(latest: ReadonlyMap<string, unknown>): string[];
+  /** The service's config is deleted (`deleted: true`) or was removed by a tombstone: no decisions. */
+  gone(serviceId: string): boolean;
   /** The group consumer's handler (the member that owns the key's partition). */
   onConfigUpdate(message: Delivered<'config-updates'>): Promise<void>;
   /** The service's last good config as this member knows it. */
@@ -40,6 +54,10 @@ export function createConfigChains(deps: ConfigChainsDeps): ConfigChains {
   const configs = new Map<string, AcceptedConfig>();
   const previous = new Map<string, AcceptedConfig | undefined>();
   const handled = new Map<string, AcceptedConfig>();
+  /** Keys the latest view delivered a value for. */
+  const viewed = new Set<string>();
+  /** Services a tombstone removed, until an update re-creates them. */
+  const removed = new Set<string>();
   let live = false;
 
   /**
@@ -53,12 +71,34 @@ export function createConfigChains(deps: ConfigChainsDeps): ConfigChains {
     if (a.kind !== 'accepted') return;
     previous.set(serviceId, held);
     configs.set(serviceId, { config: a.config, policy: a.policy });
+    removed.delete(serviceId);
+  }
+
+  function removeTombstoned(latest: ReadonlyMap<string, unknown>): string[] {
+    const gone: string[] = [];
+    for (const serviceId of viewed) {
+      if (latest.has(serviceId)) continue;
+      viewed.delete(serviceId);
+      const held = configs.get(serviceId);
+      configs.delete(serviceId);
+      previous.delete(serviceId);
+      handled.delete(serviceId);
+      removed.add(serviceId);
+      gone.push(serviceId);
+      logger.info({ serviceId, version: held?.config.version }, 'config removed by tombstone');
+    }
+    return gone;
   }
 
   async function onConfigUpdate(message: Delivered<'config-updates'>): Promise<void> {
     const serviceId = message.key;
+    // The view's last word on the key is a tombstone: this delivery is either history from before
+    // it (a group re-reading the partition, which never sees the tombstone) or a re-creation the
+    // view has not reached yet. Either way it is checked without a predecessor, reported, and
+    // left to the view to apply: history must not bring the service back.
+    const tombstoned = removed.has(serviceId);
     let current = handled.get(serviceId);
-    let known = current !== undefined;
+    let known = current !== undefined || tombstoned;
     if (current === undefined) {
       // This member has just taken the key's partition over: its view chain is its best knowledge
       // (the view may be ahead of or behind this delivery).
@@ -82,9 +122,11 @@ export function createConfigChains(deps: ConfigChainsDeps): ConfigChains {
       await publisher.raise([configSignal({ key, version: a.version, accepted: false, reason: `${a.error.code}: ${a.error.message}` })]);
       return;
     }
-    handled.set(serviceId, { config: a.config, policy: a.policy });
-    // The view chain takes the same update in its own callback (decisions read it from there).
-    if ((configs.get(serviceId)?.config.version ?? -1) < a.config.version) onConfigSeen(serviceId, a.config);
+    if (!tombstoned) {
+      handled.set(serviceId, { config: a.config, policy: a.policy });
+      // The view chain takes the same update in its own callback (decisions read it from there).
+      if ((configs.get(serviceId)?.config.version ?? -1) < a.config.version) onConfigSeen(serviceId, a.config);
+    }
     logger.info({ serviceId, version: a.config.version, issuedBy: a.config.issuedBy }, 'config accepted');
     await publisher.publishAudit([configAuditRecord({ kind: 'accepted', config: a.config, before: current?.config }, source, publisher.auditContext())]);
     await publisher.raise([configSignal({ key: serviceId, version: a.config.version, accepted: true })]);
@@ -92,7 +134,12 @@ export function createConfigChains(deps: ConfigChainsDeps): ConfigChains {
   }
 
   return {
-    onConfigSeen,
+    onConfigViewed(serviceId, value) {
+      viewed.add(serviceId);
+      onConfigSeen(serviceId, value);
+    },
+    removeTombstoned,
+    gone: (serviceId) => removed.has(serviceId) || configs.get(serviceId)?.config.deleted === true,
     onConfigUpdate,
     known: (serviceId) => configs.get(serviceId),
     setLive: (value) => {

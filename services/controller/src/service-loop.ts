@@ -128,7 +128,7 @@ export function createServiceLoop(deps: ServiceLoopDeps): ServiceLoop {
     const score = message.value;
     // A deleted service stays deleted: a late score must not bring it back (and be released
     // again on every batch).
-    if (configs.known(message.key)?.config.deleted === true) return;
+    if (configs.gone(message.key)) return;
     const svc = owned(message.key);
     const at = now();
     svc.lastInputAtMs = at;
@@ -162,7 +162,7 @@ export function createServiceLoop(deps: ServiceLoopDeps): ServiceLoop {
     if (trigger === 'time' && inputStale(svc.arrivals, at, deps.batchMs)) return;
     const started = deps.monotonic();
     const cfg = configs.known(svc.serviceId);
-    if (cfg?.config.deleted === true) {
+    if (configs.gone(svc.serviceId)) {
       release(svc, 'deleted');
       return;
     }

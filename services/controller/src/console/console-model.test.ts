@@ -231,6 +231,21 @@ describe('ConsoleModel deltas', () => {
     expect(model.takeDelta(3)).toMatchObject({ services: [{ serviceId: 'b' }], decisions: [{ version: 1 }], proxies: [] });
   });
 
+  it('a tombstone removes a service as a deleted config does, and forgets its version', () => {
+    const model = new ConsoleModel();
+    feed(model, [['config-updates', configUpdate('a', 5, ['a-1'])], ['health-scores', score('a', 'a-1', 10_000, 0.9)]]);
+    model.takeDelta(1);
+    expect(model.removeService('a')).toBe(true);
+    expect(model.takeDelta(2)).toMatchObject({ services: [], removedServices: ['a'] });
+    expect(model.snapshot(2).services).toEqual([]);
+    // Late telemetry does not bring it back; a second tombstone changes nothing.
+    expect(feed(model, [['health-scores', score('a', 'a-1', 20_000, 0.9)]])).toEqual([false]);
+    expect(model.removeService('a')).toBe(false);
+    // No version survives: an update below the removed 5 re-creates it.
+    expect(feed(model, [['config-updates', configUpdate('a', 1, ['a-1'])]])).toEqual([true]);
+    expect(model.snapshot(3).services).toMatchObject([{ serviceId: 'a', configVersion: 1 }]);
+  });
+
   it.each<{ name: string; events: Event[]; changed: boolean[] }>([
     { name: 'a stale decision', events: [['routing-decisions', decision(S, 2, [])], ['routing-decisions', decision(S, 1, [])]], changed: [true, false] },
     { name: 'a redelivered audit record', events: [['audit-logs', auditRecord('x', 1)], ['audit-logs', auditRecord('x', 1)]], changed: [true, false] },

@@ -299,6 +299,26 @@ export class ConsoleModel {
     this.touchSection('proxies');
   }
 
+  /**
+   * A tombstone (null value) for the service's key on config-updates: removed as by a deleted
+   * config, and its desired version forgotten (a tombstone has none; the next update re-creates
+   * the service whatever its version). Returns whether anything visible changed.
+   */
+  removeService(serviceId: string): boolean {
+    const before = this.revision;
+    if (this.desiredConfig.delete(serviceId)) this.touchSection('proxies');
+    if (serviceId === GLOBAL_SERVICE_ID) return this.revision !== before;
+    this.deletedServices.add(serviceId);
+    if (this.services.delete(serviceId)) {
+      this.removedServices.add(serviceId);
+      this.revision += 1;
+    }
+    this.newPoints.delete(serviceId);
+    this.desiredDecisions.delete(serviceId);
+    this.dirtyServices.delete(serviceId);
+    return this.revision !== before;
+  }
+
   private applyConfigUpdate(e: ConfigUpdate): void {
     const known = this.desiredConfig.get(e.serviceId);
     if (known !== undefined && e.version <= known) return;

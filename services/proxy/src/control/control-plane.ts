@@ -157,6 +157,31 @@ export class ControlPlane {
     return this.applied(u, previous);
   }
 
+  /**
+   * A tombstone (null value) for the service's key on config-updates: the service goes exactly
+   * as with `deleted: true` (routes gone, instances retired, status updated), and its applied
+   * version goes with it. A tombstone has no version: it removes whatever version was applied,
+   * and the next update for the key re-creates the service whatever its version, as on a proxy
+   * that replays the compacted topic and finds nothing left of the service. Returns whether
+   * anything was removed.
+   */
+  removeService(serviceId: string): boolean {
+    const previous = this.services.get(serviceId);
+    const hadVersion = this.appliedVersions.delete(serviceId);
+    this.adminDrained.delete(serviceId);
+    if (previous === undefined && !hadVersion) return false;
+    if (previous !== undefined) {
+      this.services.delete(serviceId);
+      this.rebuildTable();
+      for (const inst of previous.instances.values()) void retireInstance(inst);
+    }
+    this.deps.metrics.configVersion.remove(serviceId);
+    this.deps.logger.info({ serviceId, previous: previous?.version }, 'config removed by tombstone');
+    this.deps.onChange('config', serviceId);
+    this.deps.onStatus(this.status());
+    return true;
+  }
+
   private applied(u: ConfigUpdate, previous: RoutedService | undefined): ApplyResult {
     this.appliedVersions.set(u.serviceId, u.version);
     this.deps.metrics.configVersion.labels(u.serviceId).set(u.version);

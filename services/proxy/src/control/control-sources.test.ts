@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { EventBus, RetryPolicy } from '@slb/core';
 import type { Logger } from 'pino';
 import type { ControlPlane } from './control-plane.js';
-import { watchControlTopics, type ControlView } from './control-sources.js';
+import { tombstonedKeys, watchControlTopics, type ControlView } from './control-sources.js';
 
 const FAST: RetryPolicy = { retries: Number.POSITIVE_INFINITY, minTimeoutMs: 1, factor: 2, maxTimeoutMs: 5 };
 const plane = { applyConfig: () => ({ applied: true }), applyDecision: () => ({ applied: true }) } as unknown as ControlPlane;
@@ -16,7 +16,7 @@ function scriptedBus(script: Record<string, Array<Error | 'up'>>) {
       calls.push(topic);
       const next = script[topic]?.shift() ?? 'up';
       if (next !== 'up') throw next;
-      return { close: async () => void closed.push(topic) };
+      return { entries: () => new Map(), caughtUp: Promise.resolve(), close: async () => void closed.push(topic) };
     },
   } as unknown as EventBus;
   return { bus, calls, closed };
@@ -34,7 +34,9 @@ describe('control-topic watches', () => {
     const { bus, calls } = scriptedBus({ 'config-updates': [new Error('broker down'), new TypeError('not a bug of ours'), 'up'] });
     const { logger, warned, errors } = capturingLogger();
     const views: ControlView[] = [];
-    await watchControlTopics({ bus, plane, logger, signal: new AbortController().signal, onView: (v) => views.push(v), policy: FAST });
+    const stop = new AbortController();
+    await watchControlTopics({ bus, plane, logger, signal: stop.signal, onView: (v) => views.push(v), policy: FAST });
+    stop.abort();
     expect(calls).toEqual(['config-updates', 'config-updates', 'config-updates', 'routing-decisions']);
     expect(warned).toEqual([
       { topic: 'config-updates', attempt: 1 },
@@ -66,5 +68,47 @@ describe('control-topic watches', () => {
     await watchControlTopics({ bus: lateBus, plane, logger: capturingLogger().logger, signal: closing.signal, onView: (v) => views.push(v), policy: FAST });
     expect(views).toEqual([]);
     expect(late.closed).toEqual(['config-updates']);
+  });
+});
+
+describe('tombstones on config-updates', () => {
+  it.each([
+    { name: 'nothing removed', seen: ['a', 'b'], latest: ['a', 'b', 'c'], gone: [] },
+    { name: 'a tombstoned key', seen: ['a', 'b'], latest: ['b'], gone: ['a'] },
+    { name: 'every key', seen: ['a', 'b'], latest: [], gone: ['a', 'b'] },
+    { name: 'a key never delivered is not ours to remove', seen: [], latest: [], gone: [] },
+  ])('$name', ({ seen, latest, gone }) => {
+    expect(tombstonedKeys(new Set(seen), new Map(latest.map((k) => [k, {}])))).toEqual(gone);
+  });
+
+  it('removes the service of a key the view dropped, once, and not a key it still holds', async () => {
+    const latest = new Map<string, unknown>();
+    let deliver: (key: string, value: unknown) => void = () => undefined;
+    const bus = {
+      watchLatest: async (topic: string, onChange: (key: string, value: unknown) => void) => {
+        if (topic === 'config-updates') deliver = onChange;
+        return { entries: () => latest, caughtUp: Promise.resolve(), close: async () => undefined };
+      },
+    } as unknown as EventBus;
+    const removed: string[] = [];
+    const applied: unknown[] = [];
+    const tracking = { applyConfig: (v: unknown) => (applied.push(v), { applied: true }), applyDecision: () => ({ applied: true }), removeService: (k: string) => (removed.push(k), true) } as unknown as ControlPlane;
+    const stop = new AbortController();
+    await watchControlTopics({ bus, plane: tracking, logger: capturingLogger().logger, signal: stop.signal, onView: () => undefined, policy: FAST, tombstoneCheckMs: 5 });
+    for (const key of ['a', 'b']) {
+      latest.set(key, { serviceId: key });
+      deliver(key, { serviceId: key });
+    }
+    latest.delete('a');
+    await vi.waitFor(() => expect(removed).toEqual(['a']));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(removed).toEqual(['a']);
+    // A later update re-creates it; a second tombstone removes it again.
+    latest.set('a', { serviceId: 'a' });
+    deliver('a', { serviceId: 'a' });
+    latest.delete('a');
+    await vi.waitFor(() => expect(removed).toEqual(['a', 'a']));
+    stop.abort();
+    expect(applied).toHaveLength(3);
   });
 });
