@@ -81,7 +81,7 @@ export function slbProbe(adminUrl: string, serviceId = 'bench'): Probe {
     const retries = sumCounter(metrics.body, 'slb_proxy_retries_total', { service: serviceId });
     const budgetSpent = sumCounter(metrics.body, 'slb_proxy_retry_budget_exhausted_total', { service: serviceId });
     let failed5xx = 0;
-    for (const status of ['500', '502', '503', '504']) failed5xx += sumCounter(metrics.body, 'slb_proxy_requests_total', { service: serviceId, instance: instanceId, status });
+    for (const status of ['500', '502', '503', '504']) failed5xx += sumCounter(metrics.body, 'slb_proxy_requests_total', { service: serviceId, upstream: instanceId, status });
     return {
       down: row.balancer?.healthy === false,
       failedAttempts: retries + failed5xx,

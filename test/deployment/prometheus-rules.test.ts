@@ -13,13 +13,13 @@ const promDir = path.join(repoRoot, 'deployment/prometheus');
 const rulesFile = path.join(promDir, 'rules/slb-alerts.yml');
 const unitTests = path.join(promDir, 'tests/slb-alerts.test.yml');
 
-/** The metric names the services export (ARCHITECTURE.md / the roles' /metrics). */
+/** The metric names the rules use; role-metrics.test.ts proves the real roles export each one. */
 const CONTRACT_METRICS = [
   'slb_proxy_requests_total',
   'slb_proxy_request_duration_seconds_bucket',
   'slb_proxy_healthy_instances',
   'slb_proxy_config_version',
-  'slb_controller_desired_config_version',
+  'slb_proxy_config_rejected_total',
   'slb_bus_consumer_lag',
 ];
 
@@ -77,7 +77,8 @@ describe('Prometheus config and alert rules', () => {
     expect(byName.get('SlbNoHealthyInstances')!.expr).toContain('slb_proxy_healthy_instances');
     expect(byName.get('SlbProxyErrorRateHigh')!.expr).toContain('slb_proxy_requests_total');
     expect(byName.get('SlbProxyErrorRateCritical')!.expr).toContain('slb_proxy_requests_total');
-    expect(byName.get('SlbProxyStale')!.expr).toContain('slb_controller_desired_config_version');
+    expect(byName.get('SlbProxyStale')!.expr).toContain('slb_proxy_config_version');
+    expect(byName.get('SlbProxyConfigRejected')!.expr).toContain('slb_proxy_config_rejected_total');
     for (const rule of byName.values()) {
       expect(['critical', 'warning'], rule.alert).toContain(rule.labels?.severity);
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();
@@ -112,6 +113,8 @@ describe('Prometheus config and alert rules', () => {
       ['\n          ) > 1\n', '\n          ) > 3\n'],
       ['> 0.05', '> 0.5'],
       ['< on (service) group_left', '<= on (service) group_left'],
+      ['increase(slb_proxy_config_rejected_total[10m])', 'increase(slb_proxy_config_rejected_total[1m])'],
+      ['unless slb_proxy_config_rejected_total offset 10m', 'unless slb_proxy_config_rejected_total offset 1m'],
     ];
     for (const [from, to] of mutants) {
       expect(original, `mutant source ${from}`).toContain(from);

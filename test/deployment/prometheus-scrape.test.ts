@@ -1,7 +1,8 @@
 /**
  * deployment/prometheus/prometheus.yml in a real Prometheus: it scrapes a role that exports the
- * contract's metrics (with prom-client, as the services do), keeps the proxy's upstream
- * `instance` label (honor_labels), loads the alert rules and evaluates them on scraped data.
+ * contract's metrics (with prom-client, as the services do), keeps the proxy's `upstream` label
+ * next to Prometheus's own `instance` (the target), loads the alert rules and evaluates them on
+ * scraped data. role-metrics.test.ts does the same with the real roles.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -27,18 +28,17 @@ interface ScrapeConfig {
 /** A stand-in role exporting the contract's metrics; resolves `scraped` per request by job path. */
 function fakeRole() {
   const registry = new Registry();
-  const requests = new Counter({ name: 'slb_proxy_requests_total', help: 'requests', labelNames: ['service', 'instance', 'status'], registers: [registry] });
+  const requests = new Counter({ name: 'slb_proxy_requests_total', help: 'requests', labelNames: ['service', 'upstream', 'status', 'outcome'], registers: [registry] });
   const duration = new Histogram({ name: 'slb_proxy_request_duration_seconds', help: 'latency', labelNames: ['service'], buckets: [0.1, 0.5, 1, 2.5], registers: [registry] });
   const healthy = new Gauge({ name: 'slb_proxy_healthy_instances', help: 'healthy', labelNames: ['service'], registers: [registry] });
   const applied = new Gauge({ name: 'slb_proxy_config_version', help: 'applied', labelNames: ['service'], registers: [registry] });
-  const desired = new Gauge({ name: 'slb_controller_desired_config_version', help: 'desired', labelNames: ['service'], registers: [registry] });
+  new Counter({ name: 'slb_proxy_config_rejected_total', help: 'rejected', labelNames: ['service', 'code'], registers: [registry] });
   const lag = new Gauge({ name: 'slb_bus_consumer_lag', help: 'lag', labelNames: ['topic', 'group', 'partition'], registers: [registry] });
-  requests.inc({ service: 'checkout', instance: 'checkout-1', status: '200' }, 5);
-  requests.inc({ service: 'checkout', instance: 'checkout-2', status: '503' }, 2);
+  requests.inc({ service: 'checkout', upstream: 'checkout-1', status: '200', outcome: '2xx' }, 5);
+  requests.inc({ service: 'checkout', upstream: 'checkout-2', status: '503', outcome: '5xx' }, 2);
   duration.observe({ service: 'checkout' }, 0.2);
   healthy.set({ service: 'checkout' }, 0);
   applied.set({ service: 'checkout' }, 6);
-  desired.set({ service: 'checkout' }, 7);
   lag.set({ topic: 'health-scores', group: 'slb-controller', partition: '0' }, 42);
 
   let scrapes = 0;
@@ -60,6 +60,7 @@ function fakeRole() {
 }
 
 let role: ReturnType<typeof fakeRole>;
+let rolePort: number;
 let prometheus: Started;
 let base: string;
 let scratch: string;
@@ -87,7 +88,7 @@ beforeAll(async () => {
   role = fakeRole();
   role.server.listen(0, '127.0.0.1');
   await once(role.server, 'listening');
-  const rolePort = (role.server.address() as AddressInfo).port;
+  rolePort = (role.server.address() as AddressInfo).port;
 
   // The shipped config with every role's target pointed at the stand-in, a fast scrape and
   // rule evaluation, and no Alertmanager to deliver to.
@@ -136,11 +137,11 @@ describe('prometheus.yml in a real Prometheus', () => {
     });
   });
 
-  it("keeps the proxy's upstream instance label and adds which proxy it came from", async () => {
+  it("keeps the proxy's upstream label, names the proxy in `instance` (the target) and `proxy`", async () => {
     const series = await query('slb_proxy_requests_total{job="slb-proxy"}');
-    expect(series.map((s) => s.metric.instance).sort()).toEqual(['checkout-1', 'checkout-2']);
+    expect(series.map((s) => s.metric.upstream).sort()).toEqual(['checkout-1', 'checkout-2']);
     for (const s of series) {
-      expect(s.metric).toMatchObject({ proxy: 'proxy-1', service: 'checkout' });
+      expect(s.metric).toMatchObject({ proxy: 'proxy-1', service: 'checkout', instance: `127.0.0.1:${rolePort}` });
       expect(s.metric.exported_instance).toBeUndefined();
     }
   });
@@ -152,11 +153,11 @@ describe('prometheus.yml in a real Prometheus', () => {
       async () => ((await (await fetch(`${base}/api/v1/rules?type=alert`)).json()) as Rules).data.groups.flatMap((g) => g.rules),
       (list) => list.length > 0 && list.every((r) => r.health === 'ok'),
     );
-    expect(rules).toHaveLength(8);
+    expect(rules).toHaveLength(9);
     const state = Object.fromEntries(rules.map((r) => [r.name, r.state]));
-    // Healthy instances 0 and a proxy a version behind: pending until their `for:` elapses.
+    // Healthy instances 0: pending until its `for:` elapses. One proxy cannot be behind another.
     expect(state.SlbNoHealthyInstances).toBe('pending');
-    expect(state.SlbProxyStale).toBe('pending');
+    expect(state.SlbProxyStale).toBe('inactive');
     expect(state.SlbConsumerLagHigh).toBe('inactive');
   });
 });

@@ -32,13 +32,14 @@ export function requireTool(tool: string): void {
   }
 }
 
-export function run(tool: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
+export function run(tool: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): RunResult {
   requireTool(tool);
   const result = spawnSync(tool, args, {
     cwd: options.cwd ?? repoRoot,
     env: options.env ?? process.env,
     encoding: 'utf8',
     timeout: 30_000,
+    ...(options.input === undefined ? {} : { input: options.input }),
   });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -73,7 +73,7 @@ describe('client faults never count against an instance', () => {
     }
     expect(f.ups.flatMap((u) => u.received)).toEqual([]);
     // Nothing reached an instance: the requests are counted under instance "none".
-    expect(await f.proxy.metrics.registry.getSingleMetricAsString('slb_proxy_requests_total')).toMatch(/^slb_proxy_requests_total\{service="svc",instance="none",status="400"\} 15$/m);
+    expect(await f.proxy.metrics.registry.getSingleMetricAsString('slb_proxy_requests_total')).toMatch(/^slb_proxy_requests_total\{service="svc",upstream="none",status="400",outcome="4xx"\} 15$/m);
     await expectNoInstanceCharged(f);
   });
 
@@ -111,7 +111,7 @@ describe('client faults never count against an instance', () => {
     await vi.waitFor(() => expect(f.proxy.inFlight()).toBe(0));
     const counted = await f.proxy.metrics.registry.getSingleMetricAsString('slb_proxy_requests_total');
     expect(counted).not.toMatch(/status="5\d\d"/);
-    const abandoned = [...counted.matchAll(/status="499"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    const abandoned = [...counted.matchAll(/status="499",outcome="4xx"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
     expect(abandoned).toBe(15);
     await expectNoInstanceCharged(f);
   });

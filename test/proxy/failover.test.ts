@@ -27,7 +27,7 @@ describe('failover', () => {
     await vi.waitFor(
       async () => {
         const text = await proxy.metrics.registry.getSingleMetricAsString('slb_proxy_ejections_total');
-        expect(text).toMatch(/slb_proxy_ejections_total\{service="svc",instance="b",reason="consecutive-gateway-failure"\} [1-9]/);
+        expect(text).toMatch(/slb_proxy_ejections_total\{service="svc",upstream="b",reason="consecutive-gateway-failure"\} [1-9]/);
       },
       { timeout: 10_000, interval: 50 },
     );

@@ -45,7 +45,7 @@ describe('operations', () => {
     await get(`${addr.url}/svc/m`);
     await get(`${addr.url}/nowhere`);
     const text = (await admin('GET', '/metrics')).text;
-    expect(text).toMatch(/slb_proxy_requests_total\{service="svc",instance="[ab]",status="200"\} \d+/);
+    expect(text).toMatch(/slb_proxy_requests_total\{service="svc",upstream="[ab]",status="200",outcome="2xx"\} \d+/);
     expect(text).toMatch(/slb_proxy_request_duration_seconds_bucket\{le="[\d.]+",service="svc"\}/);
     expect(text).toContain('slb_proxy_config_version{service="svc"} 1');
     expect(text).toContain('slb_proxy_healthy_instances{service="svc"} 2');

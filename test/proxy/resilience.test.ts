@@ -40,14 +40,14 @@ describe('resilience', () => {
     expect(rejected.status).toBe(503);
     expect(rejected.headers['x-slb-reason']).toBe('SLB_PROXY_CIRCUIT_OPEN');
     expect(JSON.parse(rejected.body)).toMatchObject({ code: 'SLB_PROXY_CIRCUIT_OPEN', message: expect.stringContaining('in-flight') });
-    expect(await proxy.metrics.registry.getSingleMetricAsString('slb_proxy_breaker_open')).toContain('slb_proxy_breaker_open{service="svc",instance="a"} 1');
+    expect(await proxy.metrics.registry.getSingleMetricAsString('slb_proxy_breaker_open')).toContain('slb_proxy_breaker_open{service="svc",upstream="a"} 1');
     // No instance was tried: the request is counted under instance "none".
-    expect(await proxy.metrics.registry.getSingleMetricAsString('slb_proxy_requests_total')).toContain('slb_proxy_requests_total{service="svc",instance="none",status="503"} 1');
+    expect(await proxy.metrics.registry.getSingleMetricAsString('slb_proxy_requests_total')).toContain('slb_proxy_requests_total{service="svc",upstream="none",status="503",outcome="5xx"} 1');
     held.release();
     expect((await Promise.all(inflight)).map((r) => r.status)).toEqual([200, 200]);
     ups[0]!.handler = (_req, res) => res.end('a');
     expect((await get(`${url}/4`)).status).toBe(200);
-    expect(await proxy.metrics.registry.getSingleMetricAsString('slb_proxy_breaker_open')).toContain('slb_proxy_breaker_open{service="svc",instance="a"} 0');
+    expect(await proxy.metrics.registry.getSingleMetricAsString('slb_proxy_breaker_open')).toContain('slb_proxy_breaker_open{service="svc",upstream="a"} 0');
   });
 
   it('sends requests past a full instance to another one', async () => {

@@ -95,7 +95,7 @@ describe('a stalled instance', () => {
     for (const id of ['u1', 'u2', 'u3']) expect(view.find((i) => i.id === id)).toMatchObject({ balancer: { healthy: true }, outlier: { ejected: false } });
     const metrics = await (await request(`${addr.adminUrl}/metrics`)).body.text();
     const ejections = metrics.split('\n').filter((l) => l.startsWith('slb_proxy_ejections_total{'));
-    expect(ejections).toEqual([expect.stringMatching(/instance="u4",reason="stalled"\} 1$/)]);
+    expect(ejections).toEqual([expect.stringMatching(/upstream="u4",reason="stalled"\} 1$/)]);
     // The requests already waiting on it when it hung were cut short and retried elsewhere (stalled-tries.test.ts).
     expect(result.errors).toBe(0);
   });

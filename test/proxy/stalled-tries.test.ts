@@ -110,7 +110,7 @@ describe('tries waiting on an instance when it is ejected as stalled', () => {
     // Each cut try counted once, as the instance's timeout; then retried once.
     expect(instance(proxy, 'svc', hungUp.id).window.timeouts).toBe(hung.received());
     expect(await metric(addr.adminUrl, 'slb_proxy_retries_total{')).toEqual([`slb_proxy_retries_total{service="svc"} ${hung.received()}`]);
-    expect(await metric(addr.adminUrl, 'slb_proxy_ejections_total{')).toEqual([expect.stringMatching(new RegExp(`instance="${hungUp.id}",reason="stalled"\\} 1$`))]);
+    expect(await metric(addr.adminUrl, 'slb_proxy_ejections_total{')).toEqual([expect.stringMatching(new RegExp(`upstream="${hungUp.id}",reason="stalled"\\} 1$`))]);
   });
 
   it('a POST waiting on it gets a 504 at once and is not sent again; GETs still succeed', async () => {

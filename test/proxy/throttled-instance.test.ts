@@ -82,7 +82,7 @@ describe('an instance answering 429 with Retry-After is held back, not ejected',
     expect(view.balancer.heldBackUntilMs).toBeLessThanOrEqual(Date.now() + 2_000);
     expect(view.outlier).toMatchObject({ ejected: false, ejectionCount: 0, consecutive5xx: 0, consecutiveGatewayFailures: 0, intervalRequests: 0, intervalFailures: 0 });
     expect(await f.proxy.metrics.registry.getSingleMetricAsString('slb_proxy_ejections_total')).not.toMatch(/slb_proxy_ejections_total\{/);
-    expect(await f.proxy.metrics.registry.getSingleMetricAsString('slb_proxy_held_back_total')).toMatch(/slb_proxy_held_back_total\{service="svc",instance="c"\} [1-9]/);
+    expect(await f.proxy.metrics.registry.getSingleMetricAsString('slb_proxy_held_back_total')).toMatch(/slb_proxy_held_back_total\{service="svc",upstream="c"\} [1-9]/);
 
     // Telemetry: a 429 is a 4xx of the instance, never a 5xx or a gateway failure.
     f.proxy.flushTelemetry();

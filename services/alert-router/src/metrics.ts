@@ -1,5 +1,6 @@
 /** The alert-router's Prometheus metrics (names `slb_alert_router_*`) on a caller-given registry. */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { collectProcessMetrics } from '@slb/core';
 
 export interface RouterMetrics {
   /** Events read from `alerts`, by severity and state (firing | resolved). */
@@ -22,6 +23,8 @@ export interface RouterMetrics {
 
 export function createRouterMetrics(registry: Registry): RouterMetrics {
   const registers = [registry];
+  // Node's standard process metrics under their standard names (once per registry).
+  collectProcessMetrics(registry);
   return {
     received: new Counter({ name: 'slb_alert_router_alerts_received_total', help: 'Alert events read, by severity and state.', labelNames: ['severity', 'state'], registers }),
     sent: new Counter({ name: 'slb_alert_router_notifications_sent_total', help: 'Notifications delivered, by receiver, type and state.', labelNames: ['receiver', 'type', 'state'], registers }),

@@ -1,5 +1,6 @@
 /** The controller's Prometheus metrics (slb_controller_*), on the registry the console serves. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { collectProcessMetrics } from '@slb/core';
 
 export interface ControllerMetrics {
   readonly decisions: Counter<'reason'>;
@@ -16,6 +17,8 @@ export interface ControllerMetrics {
 
 export function createControllerMetrics(registry: Registry): ControllerMetrics {
   const registers = [registry];
+  // Node's standard process metrics under their standard names (once per registry).
+  collectProcessMetrics(registry);
   return {
     decisions: new Counter({ name: 'slb_controller_decisions_total', help: 'Routing decisions published, by why (change or refresh).', labelNames: ['reason'], registers }),
     changes: new Counter({ name: 'slb_controller_decision_changes_total', help: 'Audited decision changes by kind.', labelNames: ['kind'], registers }),

@@ -1,5 +1,6 @@
 /** The health-scorer's Prometheus metrics (docs/health-scorer.md, "Metrics"). */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { collectProcessMetrics } from '@slb/core';
 
 export interface ScorerMetrics {
   /** Input records by topic and outcome (accepted, late, duplicate, invalid, replayed, stale, undecodable). */
@@ -22,6 +23,8 @@ export interface ScorerMetrics {
 
 export function createScorerMetrics(registry: Registry): ScorerMetrics {
   const registers = [registry];
+  // Node's standard process metrics under their standard names (once per registry).
+  collectProcessMetrics(registry);
   return {
     consumed: new Counter({ name: 'slb_scorer_reports_consumed_total', help: 'Input records consumed, by topic and outcome.', labelNames: ['topic', 'outcome'], registers }),
     windowsEmitted: new Counter({ name: 'slb_scorer_windows_emitted_total', help: 'Instance windows published to metrics-aggregated and health-scores.', registers }),

@@ -13,7 +13,7 @@ import { pino, type Logger } from 'pino';
 import type { RoutingDecision } from '@slb/core';
 import { SYSTEM_CLOCK, toPublicKey } from '@slb/core';
 import { createAdminApp } from './operations/admin.js';
-import { healthyCount, instancesView, proxyStateView, readiness, type ProxyStateView as StateView } from './operations/admin-views.js';
+import { instancesView, proxyStateView, readiness, type ProxyStateView as StateView } from './operations/admin-views.js';
 import { createDataServer } from './data-path/data-server.js';
 import { configToJson, createControlReporter } from './control/control-reporting.js';
 import { ControlPlane, type ApplyResult } from './control/control-plane.js';
@@ -59,12 +59,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   const random = options.random ?? Math.random;
   const logger: Logger = options.logger ?? pino({ name: 'proxy:http', level: 'info' });
   const limits: ProxyLimits = Object.freeze({ ...DEFAULT_LIMITS, ...options.limits });
-  const metrics = createProxyMetrics({
-    healthyInstances: function* () {
-      const now = clock.now();
-      for (const svc of plane.allServices()) yield [svc.id, healthyCount(svc.balancer.snapshot(now))] as const;
-    },
-  });
+  const metrics = createProxyMetrics({ view: () => ({ now: clock.now(), services: plane.allServices(), decisions: plane.allDecisions() }) });
   const bus = options.bus;
   const proxyId = options.proxyId;
   const snapshot = options.snapshotDir === undefined ? undefined : new SnapshotStore(options.snapshotDir);

@@ -74,6 +74,16 @@ const FAILURE_CODE: Readonly<Record<LocalFailure, ErrorCode>> = {
   reset: 'SLB_PROXY_UPSTREAM_RESET',
 };
 
+/** A request that ended on an upstream's failure (by `complete`'s outcome): the failure. */
+const REQUEST_FAILURE: Readonly<Record<string, LocalFailure | undefined>> = {
+  SLB_PROXY_UPSTREAM_CONNECT_FAILED: 'connect',
+  SLB_PROXY_UPSTREAM_TIMEOUT: 'timeout',
+  SLB_PROXY_UPSTREAM_RESET: 'reset',
+  'upstream-connect-mid-response': 'connect',
+  'upstream-timeout-mid-response': 'timeout',
+  'upstream-reset-mid-response': 'reset',
+};
+
 /** Counts request body bytes of chunked uploads (Content-Length ones are checked up front). */
 class BodyLimit extends Transform {
   private seen = 0;
@@ -434,6 +444,7 @@ export class ProxiedRequest {
       if (effect === 'stalled') {
         this.balancer.onEnd(inst.id, latency, false, now);
         recordOutcome(inst.window, 'timeout', latency);
+        this.ctx.metrics.countTry(this.svc, inst, 0, 'timeout');
       } else this.balancer.onEnd(inst.id, effect === 'neutral' ? latency : Number.NaN, true, now);
       return endMono;
     }
@@ -448,6 +459,9 @@ export class ProxiedRequest {
     else if (status >= 400) outcome = status === TOO_MANY_REQUESTS ? 'throttled' : '4xx';
     else outcome = 'ok';
     recordOutcome(inst.window, outcome, latency);
+    // Every answer counts, also one thrown away for a retry: a 503 the client never saw is still
+    // the upstream's 5xx.
+    this.ctx.metrics.countTry(this.svc, inst, status, failure);
     return endMono;
   }
 
@@ -611,7 +625,7 @@ export class ProxiedRequest {
     this.res.removeListener('close', this.onClientClose);
     const seconds = (endMono - this.startMono) / 1000;
     const servedBy = this.unsent ? undefined : (this.winner?.inst ?? this.lastTried);
-    this.ctx.metrics.countRequest(svc, servedBy, status, seconds);
+    this.ctx.metrics.countRequest(svc, servedBy, status, seconds, outcome === 'ok' ? undefined : REQUEST_FAILURE[outcome]);
     if (this.ctx.accessLog) {
       this.ctx.logger.info(
         { reqId: this.requestId, method: this.req.method, url: this.req.url, service: svc.id, instance: servedBy?.id, tries: this.tries, status, outcome, ms: Math.round(seconds * 1e4) / 10 },
