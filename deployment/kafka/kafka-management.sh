@@ -30,6 +30,19 @@ KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}
 REGISTRY_HEAP_OPTS=${REGISTRY_HEAP_OPTS:--Xmx384m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC}
 # The registry refuses incompatible schema changes by default, like Confluent's.
 REGISTRY_COMPATIBILITY=${REGISTRY_COMPATIBILITY:-BACKWARD}
+# Where the registry keeps schemas: kafkasql (default) journals every change to a compacted topic
+# on the local broker, as Confluent's registry keeps `_schemas`, so schemas and their ids survive
+# a restart; mem keeps them in memory only (gone, and ids reused, after a restart).
+REGISTRY_STORAGE=${REGISTRY_STORAGE:-kafkasql}
+# KafkaSQL's topics (Apicurio's default names). The script creates the journal (compacted, see
+# ensure_registry_journal); the registry creates the other two itself.
+REGISTRY_JOURNAL_TOPIC=${REGISTRY_JOURNAL_TOPIC:-kafkasql-journal}
+REGISTRY_SNAPSHOTS_TOPIC=${REGISTRY_SNAPSHOTS_TOPIC:-kafkasql-snapshots}
+REGISTRY_EVENTS_TOPIC=${REGISTRY_EVENTS_TOPIC:-registry-events}
+REGISTRY_POLL_TIMEOUT_MS=${REGISTRY_POLL_TIMEOUT_MS:-500}
+# On SIGTERM the registry first refuses new requests (503) and lets running ones finish, for at
+# most this long, before it closes its storage: a request never meets a half-closed store.
+REGISTRY_SHUTDOWN_TIMEOUT=${REGISTRY_SHUTDOWN_TIMEOUT:-5s}
 # The CLI tools are short-lived: a small heap and the C1 compiler start them fastest.
 TOOL_JVM_OPTS=(-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto)
 
@@ -75,6 +88,11 @@ registry_down_message() { echo "Schema registry at $SCHEMA_REGISTRY_URL is not r
 if ! [[ $KAFKA_VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || ((KAFKA_MAJOR < 3)); then
   EXIT_CODE=64 die "KAFKA_VERSION=$KAFKA_VERSION is not a Kafka release this script runs (3.x or later, e.g. $SLB_KAFKA_DEFAULT_VERSION or $SLB_KAFKA_PREVIOUS_VERSION)"
 fi
+
+case $REGISTRY_STORAGE in
+  kafkasql | mem) ;;
+  *) EXIT_CODE=64 die "REGISTRY_STORAGE=$REGISTRY_STORAGE is not a registry storage this script runs (kafkasql or mem)" ;;
+esac
 
 need_java() {
   command -v java >/dev/null 2>&1 ||
@@ -307,12 +325,39 @@ start_registry() {
   if port_in_use "$REGISTRY_PORT"; then
     die "port $REGISTRY_PORT (schema registry) is already in use by another process — stop it or set REGISTRY_PORT"
   fi
-  echo "=== $(date -u +%FT%TZ) starting Apicurio Registry $APICURIO_VERSION on 127.0.0.1:$REGISTRY_PORT" >>"$REGISTRY_LOG"
+  local storage=()
+  if [[ $REGISTRY_STORAGE == kafkasql ]]; then
+    # KafkaSQL: every change goes to the journal topic first; on start the registry replays the
+    # journal (a new consumer group each time, from the beginning) into its in-memory database,
+    # so it needs the broker up (cmd_start orders them) and comes back with the same ids.
+    storage=("-Dapicurio.storage.kind=kafkasql" "-Dapicurio.kafkasql.bootstrap.servers=$KAFKA_BROKER"
+      "-Dapicurio.kafkasql.topic=$REGISTRY_JOURNAL_TOPIC" "-Dapicurio.kafkasql.snapshots.topic=$REGISTRY_SNAPSHOTS_TOPIC"
+      "-Dapicurio.events.kafka.topic=$REGISTRY_EVENTS_TOPIC" "-Dapicurio.storage.snapshot.location=$RUNTIME"
+      # Start-up polls the (empty) snapshots topic once with this timeout: 5 s by default.
+      "-Dapicurio.kafkasql.consumer.poll.timeout=$REGISTRY_POLL_TIMEOUT_MS")
+  fi
+  echo "=== $(date -u +%FT%TZ) starting Apicurio Registry $APICURIO_VERSION on 127.0.0.1:$REGISTRY_PORT (storage: $REGISTRY_STORAGE)" >>"$REGISTRY_LOG"
   # shellcheck disable=SC2086 # heap options are a word list on purpose
   spawn "$REGISTRY_PID" "$REGISTRY_LOG" java $REGISTRY_HEAP_OPTS "-Dslb.runtime=$RUNTIME" \
-    "-Dquarkus.http.host=127.0.0.1" "-Dquarkus.http.port=$REGISTRY_PORT" \
-    "-Dapicurio.rules.global.compatibility=$REGISTRY_COMPATIBILITY" \
+    "-Dquarkus.http.host=127.0.0.1" "-Dquarkus.http.port=$REGISTRY_PORT" "-Dquarkus.shutdown.timeout=$REGISTRY_SHUTDOWN_TIMEOUT" \
+    "-Dapicurio.rules.global.compatibility=$REGISTRY_COMPATIBILITY" "${storage[@]}" \
     -jar "$REGISTRY_LIB/apicurio-registry-app-$APICURIO_VERSION-runner.jar"
+}
+
+# KafkaSQL's journal must keep every record for ever: Apicurio 3.0.9 would create it with the
+# broker's defaults (cleanup.policy=delete, 7 days), losing the schemas a week later. Each journal
+# record has a key of its own (a random uuid), so compaction removes nothing: the journal is
+# created compacted (like Confluent's `_schemas`), one partition (Apicurio writes partition 0
+# only), replication factor 1, before the registry first starts. Its partition dir in the
+# broker's data dir says it exists, so later starts skip the tool (and its JVM start).
+ensure_registry_journal() {
+  [[ $REGISTRY_STORAGE == kafkasql ]] || return 0
+  [[ -d $KAFKA_DATA/$REGISTRY_JOURNAL_TOPIC-0 ]] && return 0
+  ensure_tools
+  run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BROKER" --create --if-not-exists \
+    --topic "$REGISTRY_JOURNAL_TOPIC" --partitions 1 --replication-factor 1 \
+    --config cleanup.policy=compact --config min.insync.replicas=1 >/dev/null ||
+    fail_start "could not create the registry's journal topic $REGISTRY_JOURNAL_TOPIC (see $TOOLS_LOG)"
 }
 
 start_kafka() {
@@ -344,14 +389,26 @@ start_kafka() {
 # Last lines of a log, without stack frames, for "it died on start" messages.
 log_tail() { grep -vE '^[[:space:]]+at |^[[:space:]]*\.\.\. [0-9]+ more' "$1" 2>/dev/null | tail -n 5 || true; }
 
-# A start that fails stops what it started, so no half-started server is left behind.
+# A start that fails stops what it started, so no half-started server is left behind
+# (restart-registry started only the registry, so only the registry is stopped then).
+FAILED_START_STOPS=all
 fail_start() {
-  stop_native >/dev/null 2>&1 || true
+  if [[ $FAILED_START_STOPS == registry ]]; then
+    stop_registry >/dev/null 2>&1 || true
+  else
+    stop_native >/dev/null 2>&1 || true
+  fi
   die "$@"
 }
 
-wait_until_ready() {
-  local deadline=$((SECONDS + START_TIMEOUT)) kafka_ok=0 registry_ok=0
+wait_until_ready() { # kafka and/or registry: what to wait for
+  local deadline=$((SECONDS + START_TIMEOUT)) kafka_ok=1 registry_ok=1 which
+  for which in "$@"; do
+    case $which in
+      kafka) kafka_ok=0 ;;
+      registry) registry_ok=0 ;;
+    esac
+  done
   while ((SECONDS < deadline)); do
     if ((!kafka_ok)) && kafka_answers; then kafka_ok=1 KAFKA_READY_AFTER=$((SECONDS - START_BEGAN)); fi
     if ((!registry_ok)) && registry_answers; then registry_ok=1 REGISTRY_READY_AFTER=$((SECONDS - START_BEGAN)); fi
@@ -370,6 +427,22 @@ wait_until_ready() {
   fail_start "the schema registry did not answer on $SCHEMA_REGISTRY_URL within ${START_TIMEOUT}s (see $REGISTRY_LOG)"
 }
 
+# SIGTERM to the registry alone, then wait (SIGKILL after STOP_TIMEOUT); the broker stays up.
+stop_registry() {
+  local pid deadline
+  pid=$(pid_if_ours "$REGISTRY_PID" || true)
+  if [[ -z $pid ]]; then rm -f "$REGISTRY_PID"; return 1; fi
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while [[ -e /proc/$pid ]] && ((SECONDS < deadline)); do sleep 0.2; done
+  if [[ -e /proc/$pid ]]; then
+    echo "pid $pid did not stop within ${STOP_TIMEOUT}s; killing it." >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    while [[ -e /proc/$pid ]]; do sleep 0.1; done
+  fi
+  rm -f "$REGISTRY_PID"
+}
+
 stop_native() {
   local kafka registry deadline
   kafka=$(pid_if_ours "$KAFKA_PID" || true)
@@ -379,20 +452,19 @@ stop_native() {
     echo "Kafka and the schema registry are not running (runtime: $RUNTIME)."
     return 0
   fi
-  # Both at once: Kafka's controlled shutdown and the registry's exit overlap.
-  if [[ -n $kafka ]]; then kill -TERM "$kafka" 2>/dev/null || true; fi
-  if [[ -n $registry ]]; then kill -TERM "$registry" 2>/dev/null || true; fi
-  deadline=$((SECONDS + STOP_TIMEOUT))
-  while ((SECONDS < deadline)); do
-    pid_if_ours "$KAFKA_PID" >/dev/null || pid_if_ours "$REGISTRY_PID" >/dev/null || break
-    sleep 0.2
-  done
-  local pid
-  for pid in $(pid_if_ours "$KAFKA_PID" || true) $(pid_if_ours "$REGISTRY_PID" || true); do
-    echo "pid $pid did not stop within ${STOP_TIMEOUT}s; killing it." >&2
-    kill -KILL "$pid" 2>/dev/null || true
-    while [[ -e /proc/$pid ]]; do sleep 0.1; done
-  done
+  # The registry first, while the broker still answers: its Kafka clients (KafkaSQL storage)
+  # close at once then, instead of waiting out their timeouts for a broker that is gone.
+  if [[ -n $registry ]]; then stop_registry || true; fi
+  if [[ -n $kafka ]]; then
+    kill -TERM "$kafka" 2>/dev/null || true
+    deadline=$((SECONDS + STOP_TIMEOUT))
+    while [[ -e /proc/$kafka ]] && ((SECONDS < deadline)); do sleep 0.2; done
+    if [[ -e /proc/$kafka ]]; then
+      echo "pid $kafka did not stop within ${STOP_TIMEOUT}s; killing it." >&2
+      kill -KILL "$kafka" 2>/dev/null || true
+      while [[ -e /proc/$kafka ]]; do sleep 0.1; done
+    fi
+  fi
   rm -f "$KAFKA_PID" "$REGISTRY_PID"
   [[ -n $kafka ]] && echo "Kafka stopped."
   [[ -n $registry ]] && echo "Schema registry stopped."
@@ -409,12 +481,38 @@ cmd_start() {
   ensure_jars
   mkdir -p "$RUNTIME"
   START_BEGAN=$SECONDS KAFKA_READY_AFTER=0 REGISTRY_READY_AFTER=0
-  # The registry boots slower than Kafka, so it goes first and the two start in parallel.
-  start_registry
-  start_kafka
-  wait_until_ready
+  if [[ $REGISTRY_STORAGE == kafkasql ]]; then
+    # The registry replays its journal from the broker on start: the broker first.
+    start_kafka
+    wait_until_ready kafka
+    ensure_registry_journal
+    start_registry
+    wait_until_ready registry
+  else
+    # In memory the registry needs nothing: it boots slower than Kafka, so it goes first and
+    # the two start in parallel.
+    start_registry
+    start_kafka
+    wait_until_ready kafka registry
+  fi
   echo "Kafka $KAFKA_VERSION at $KAFKA_BROKER and the schema registry at $SCHEMA_REGISTRY_URL are up" \
     "(Kafka after ${KAFKA_READY_AFTER}s, registry after ${REGISTRY_READY_AFTER}s)."
+}
+
+# Only the registry: the broker and its clients stay up. With KafkaSQL storage the registry
+# comes back with every schema and id it had (it replays its journal topic).
+cmd_restart_registry() {
+  if [[ $MODE == docker ]]; then compose restart schema-registry; return; fi
+  need_java
+  ensure_jars
+  mkdir -p "$RUNTIME"
+  if [[ $REGISTRY_STORAGE == kafkasql ]]; then require_broker; fi
+  if stop_registry; then echo "Schema registry stopped."; fi
+  START_BEGAN=$SECONDS REGISTRY_READY_AFTER=0 FAILED_START_STOPS=registry
+  ensure_registry_journal
+  start_registry
+  wait_until_ready registry
+  echo "The schema registry at $SCHEMA_REGISTRY_URL is up (after ${REGISTRY_READY_AFTER}s; storage: $REGISTRY_STORAGE)."
 }
 
 cmd_stop() {
@@ -561,6 +659,7 @@ Usage: $SELF COMMAND [ARGS]
   start                         start Kafka $KAFKA_VERSION (KRaft) and the schema registry, wait until both answer
   stop                          stop both and wait until they have exited
   restart                       stop, then start
+  restart-registry              stop and start the schema registry only (the broker stays up)
   fetch                         resolve the Kafka and registry jars from Maven Central (start does it too)
   info                          fetch, then print KAFKA_VERSION, KAFKA_LIB, APICURIO_VERSION, REGISTRY_LIB
   status                        is each one up? (exit 1 when either is down)
@@ -575,7 +674,7 @@ Usage: $SELF COMMAND [ARGS]
   logs [kafka|registry]         the last \$LOG_LINES (100) lines of the logs
 
 Mode: $MODE.  Kafka: $KAFKA_VERSION (KAFKA_VERSION; default $SLB_KAFKA_DEFAULT_VERSION, also supported $SLB_KAFKA_PREVIOUS_VERSION).
-Broker: $KAFKA_BROKER.  Registry: $SCHEMA_REGISTRY_URL.  Runtime: $RUNTIME.
+Broker: $KAFKA_BROKER.  Registry: $SCHEMA_REGISTRY_URL (storage: $REGISTRY_STORAGE).  Runtime: $RUNTIME.
 See docs/local-kafka.md.
 EOF
 }
@@ -589,6 +688,7 @@ main() {
     start) cmd_start ;;
     stop) cmd_stop ;;
     restart) cmd_stop && cmd_start ;;
+    restart-registry) cmd_restart_registry ;;
     status) cmd_status ;;
     init-topics) cmd_init_topics "$@" ;;
     topics) cmd_topics ;;
