@@ -44,12 +44,23 @@ afterAll(async () => {
   await bus?.close();
 });
 
-/** High watermark of each partition of a catalogue topic in this namespace. */
+/**
+ * High watermark of each partition of a catalogue topic in this namespace. Right after the
+ * namespace's topics are created a broker may not yet lead every partition ("This server is not
+ * the leader for that topic-partition", seen on a freshly started broker): asked again then.
+ */
 async function highWatermarks(topic: TopicName): Promise<Map<number, number>> {
   const admin = ns.admin.admin();
   await admin.connect();
   try {
-    return new Map((await admin.fetchTopicOffsets(`${ns.prefix}${topic}`)).map((p) => [p.partition, Number(p.high)]));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return new Map((await admin.fetchTopicOffsets(`${ns.prefix}${topic}`)).map((p) => [p.partition, Number(p.high)]));
+      } catch (error) {
+        if (attempt >= 20 || !/leader/i.test((error as Error).message)) throw error;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
