@@ -186,6 +186,19 @@ A bad update is refused with the path of every problem, e.g.
 \`invalid config-updates event: instances[0].address must be host:port, got "localhost"\`; it
 goes to \`dead-letters\` and the last good config stays.
 
+## Removing a service: \`deleted: true\` or a tombstone
+
+Both remove the service everywhere at once (routes, decisions, health checks, the console),
+and a reader that replays the compacted topic later builds the same routing table as one that
+was running. They differ in versions: \`deleted: true\` is a version like any other, so a later
+update for the service must be above it; a tombstone (a null value for the key, e.g.
+\`echo 'checkout:' | kcat -P -b 127.0.0.1:9092 -t config-updates -K: -Z -X partitioner=murmur2_random\`)
+carries none: it removes whatever version was
+applied, and the next update re-creates the service whatever its version. Compaction
+eventually drops a tombstone itself (\`delete.retention.ms\`), so a proxy that was down longer
+than that and boots from its snapshot may still hold the service: prefer \`deleted: true\`
+when that matters.
+
 ## Topics
 `;
 
