@@ -427,11 +427,9 @@ wait_until_ready() { # kafka and/or registry: what to wait for
   fail_start "the schema registry did not answer on $SCHEMA_REGISTRY_URL within ${START_TIMEOUT}s (see $REGISTRY_LOG)"
 }
 
-# SIGTERM to the registry alone, then wait (SIGKILL after STOP_TIMEOUT); the broker stays up.
-stop_registry() {
-  local pid deadline
-  pid=$(pid_if_ours "$REGISTRY_PID" || true)
-  if [[ -z $pid ]]; then rm -f "$REGISTRY_PID"; return 1; fi
+# SIGTERM to one process, then wait until it has exited (SIGKILL after STOP_TIMEOUT).
+stop_pid() {
+  local pid=$1 deadline
   kill -TERM "$pid" 2>/dev/null || true
   deadline=$((SECONDS + STOP_TIMEOUT))
   while [[ -e /proc/$pid ]] && ((SECONDS < deadline)); do sleep 0.2; done
@@ -440,11 +438,19 @@ stop_registry() {
     kill -KILL "$pid" 2>/dev/null || true
     while [[ -e /proc/$pid ]]; do sleep 0.1; done
   fi
+}
+
+# The registry alone; the broker stays up.
+stop_registry() {
+  local pid
+  pid=$(pid_if_ours "$REGISTRY_PID" || true)
+  if [[ -z $pid ]]; then rm -f "$REGISTRY_PID"; return 1; fi
+  stop_pid "$pid"
   rm -f "$REGISTRY_PID"
 }
 
 stop_native() {
-  local kafka registry deadline
+  local kafka registry
   kafka=$(pid_if_ours "$KAFKA_PID" || true)
   registry=$(pid_if_ours "$REGISTRY_PID" || true)
   if [[ -z $kafka && -z $registry ]]; then
@@ -455,16 +461,7 @@ stop_native() {
   # The registry first, while the broker still answers: its Kafka clients (KafkaSQL storage)
   # close at once then, instead of waiting out their timeouts for a broker that is gone.
   if [[ -n $registry ]]; then stop_registry || true; fi
-  if [[ -n $kafka ]]; then
-    kill -TERM "$kafka" 2>/dev/null || true
-    deadline=$((SECONDS + STOP_TIMEOUT))
-    while [[ -e /proc/$kafka ]] && ((SECONDS < deadline)); do sleep 0.2; done
-    if [[ -e /proc/$kafka ]]; then
-      echo "pid $kafka did not stop within ${STOP_TIMEOUT}s; killing it." >&2
-      kill -KILL "$kafka" 2>/dev/null || true
-      while [[ -e /proc/$kafka ]]; do sleep 0.1; done
-    fi
-  fi
+  if [[ -n $kafka ]]; then stop_pid "$kafka"; fi
   rm -f "$KAFKA_PID" "$REGISTRY_PID"
   [[ -n $kafka ]] && echo "Kafka stopped."
   [[ -n $registry ]] && echo "Schema registry stopped."
