@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { checkConfigUpdate, type KafkaBus } from '@slb/core';
 import { kafkaNamespace, type KafkaNamespace } from '../bus/kafka-fixture.js';
+import { NO_LOCAL_EJECTION } from '../e2e/support.js';
 import { uniqueName } from '../support/kafka.js';
 import { freePort, start, type Started } from './processes.js';
 import { describeRun, repoRoot, requireTool, run } from './tools.js';
@@ -69,17 +70,7 @@ function serviceConfig(serviceId: string, version: number, upstreams: readonly {
     instances: upstreams.map((u) => ({ id: u.id, address: u.address, weight: 1 })),
     policy: { type: 'ROUND_ROBIN' },
     // Only the controller's decision takes an upstream out: local detection never fires.
-    outlierDetection: {
-      consecutive5xx: 1_000_000,
-      consecutiveGatewayFailures: 1_000_000,
-      intervalMs: 60_000,
-      baseEjectionMs: 1_000,
-      maxEjectionPercent: 0,
-      successRateMinimumHosts: 1_000_000,
-      successRateRequestVolume: 1_000_000,
-      successRateStdevFactor: 1.9,
-      enforcingSuccessRatePercent: 0,
-    },
+    ...NO_LOCAL_EJECTION,
   };
 }
 
