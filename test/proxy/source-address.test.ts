@@ -4,7 +4,7 @@
  * alike, so an instance's firewall can tell this proxy from the others. Linux answers on all of
  * 127.0.0.0/8, so 127.0.0.3 is a second local address without any setup.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { get, service, startProxy, startUpstream, type Upstream } from './support.js';
 import type { Proxy, ProxyAddresses } from '@slb/proxy';
 
@@ -36,8 +36,7 @@ describe('the source address of connections to instances', () => {
   async function addressesSeenAfter(run: () => Promise<void>): Promise<{ data: Set<string | undefined>; checks: Set<string | undefined> }> {
     seen.length = 0;
     await run();
-    const checksAt = Date.now();
-    while (!seen.some((s) => s.url === '/health') && Date.now() - checksAt < 5_000) await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(seen.some((s) => s.url === '/health')).toBe(true), { timeout: 5_000, interval: 20 });
     return { data: new Set(seen.filter((s) => s.url !== '/health').map((s) => s.from)), checks: new Set(seen.filter((s) => s.url === '/health').map((s) => s.from)) };
   }
 
