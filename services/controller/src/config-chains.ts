@@ -10,9 +10,8 @@
  * A tombstone (null value) for a key removes the service from both chains, as `deleted: true`
  * does for decisions (the loop releases it, late scores do not bring it back), and forgets its
  * version: a tombstone has none, so the next update for the key re-creates the service whatever
- * its version, as on a member that replays the compacted topic and finds nothing of it. Neither
- * the group consumer nor the latest view calls back on a tombstone; `removeTombstoned` finds the
- * keys the view delivered and no longer holds.
+ * its version, as on a member that replays the compacted topic and finds nothing of it. The group
+ * consumer never delivers a tombstone; the latest view reports it (`onConfigRemoved`).
  */
 import type { ConfigUpdate, Delivered, Logger } from '@slb/core';
 import { configSignal } from './alerts/index.js';
@@ -25,11 +24,8 @@ import type { Publisher } from './publisher.js';
 export interface ConfigChains {
   /** The latest view's callback (every member, every service). */
   onConfigViewed(serviceId: string, value: ConfigUpdate): void;
-  /**
-   * Removes the services whose key the view delivered and no longer holds (`latest` is the view's
-   * entries): a tombstone took it out. Returns the services removed.
-   */
-  removeTombstoned(latest: ReadonlyMap<string, unknown>): string[];
+  /** The latest view's removal callback: a tombstone took the service's key out of the view. */
+  onConfigRemoved(serviceId: string): void;
   /** The service's config is deleted (`deleted: true`) or was removed by a tombstone: no decisions. */
   gone(serviceId: string): boolean;
   /** The group consumer's handler (the member that owns the key's partition). */
@@ -54,8 +50,6 @@ export function createConfigChains(deps: ConfigChainsDeps): ConfigChains {
   const configs = new Map<string, AcceptedConfig>();
   const previous = new Map<string, AcceptedConfig | undefined>();
   const handled = new Map<string, AcceptedConfig>();
-  /** Keys the latest view delivered a value for. */
-  const viewed = new Set<string>();
   /** Services a tombstone removed, until an update re-creates them. */
   const removed = new Set<string>();
   let live = false;
@@ -74,20 +68,13 @@ export function createConfigChains(deps: ConfigChainsDeps): ConfigChains {
     removed.delete(serviceId);
   }
 
-  function removeTombstoned(latest: ReadonlyMap<string, unknown>): string[] {
-    const gone: string[] = [];
-    for (const serviceId of viewed) {
-      if (latest.has(serviceId)) continue;
-      viewed.delete(serviceId);
-      const held = configs.get(serviceId);
-      configs.delete(serviceId);
-      previous.delete(serviceId);
-      handled.delete(serviceId);
-      removed.add(serviceId);
-      gone.push(serviceId);
-      logger.info({ serviceId, version: held?.config.version }, 'config removed by tombstone');
-    }
-    return gone;
+  function onConfigRemoved(serviceId: string): void {
+    const held = configs.get(serviceId);
+    configs.delete(serviceId);
+    previous.delete(serviceId);
+    handled.delete(serviceId);
+    removed.add(serviceId);
+    logger.info({ serviceId, version: held?.config.version }, 'config removed by tombstone');
   }
 
   async function onConfigUpdate(message: Delivered<'config-updates'>): Promise<void> {
@@ -134,11 +121,8 @@ export function createConfigChains(deps: ConfigChainsDeps): ConfigChains {
   }
 
   return {
-    onConfigViewed(serviceId, value) {
-      viewed.add(serviceId);
-      onConfigSeen(serviceId, value);
-    },
-    removeTombstoned,
+    onConfigViewed: onConfigSeen,
+    onConfigRemoved,
     gone: (serviceId) => removed.has(serviceId) || configs.get(serviceId)?.config.deleted === true,
     onConfigUpdate,
     known: (serviceId) => configs.get(serviceId),

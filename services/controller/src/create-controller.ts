@@ -70,8 +70,6 @@ export function createController(options: ControllerOptions): Controller {
     });
 
   function tick(): void {
-    // Services a tombstone removed stop now, as a deleted config does.
-    if (configView !== undefined) for (const serviceId of configs.removeTombstoned(configView.entries())) loop?.stepNow(serviceId);
     loop?.tick();
     // Time alone resolves alerts whose hold has run out.
     void publisher.raise([]).catch((error: unknown) => logger.error({ err: error }, 'alert update failed'));
@@ -121,11 +119,15 @@ export function createController(options: ControllerOptions): Controller {
       loop = newLoop();
       const current = loop;
       routingView = await startUp('watch routing-decisions', () => bus.watchLatest('routing-decisions', (key, d) => current.onDecisionSeen(key, d)));
-      configView = await startUp('watch config-updates', () => bus.watchLatest('config-updates', configs.onConfigViewed));
+      configView = await startUp('watch config-updates', () =>
+        bus.watchLatest('config-updates', configs.onConfigViewed, (serviceId) => {
+          configs.onConfigRemoved(serviceId);
+          // A service a tombstone removed stops now, as a deleted config does.
+          current.stepNow(serviceId);
+        }),
+      );
       statusView = await startUp('watch config-status', () => bus.watchLatest('config-status'));
       await Promise.all([routingView.caughtUp, configView.caughtUp, statusView.caughtUp]);
-      // Services whose replayed updates a tombstone followed are gone before any score arrives.
-      configs.removeTombstoned(configView.entries());
       configs.setLive(true);
       subscription = await bus.subscribe(['health-scores', 'config-updates'], { groupId, fromBeginning: options.fromBeginning ?? false }, async (message) => {
         if (message.topic === 'health-scores') current.onScore(message as Delivered<'health-scores'>);

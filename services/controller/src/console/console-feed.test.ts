@@ -4,13 +4,13 @@ import { startConsoleFeed } from './console-feed.js';
 import { ConsoleModel } from './console-model.js';
 import { configUpdate } from '../../../../test/console/console-events.js';
 
-/** A bus whose latest views are maps the test edits (a tombstone = a key taken out, no callback). */
+/** A bus whose latest views are maps the test edits (a tombstone = a key taken out, reported through onRemove). */
 function fakeBus() {
-  const views = new Map<string, { map: Map<string, unknown>; onChange: (key: string, value: unknown) => void }>();
+  const views = new Map<string, { map: Map<string, unknown>; onChange: (key: string, value: unknown) => void; onRemove?: (key: string) => void }>();
   const bus = {
-    watchLatest: async (topic: string, onChange: (key: string, value: unknown) => void) => {
+    watchLatest: async (topic: string, onChange: (key: string, value: unknown) => void, onRemove?: (key: string) => void) => {
       const map = new Map<string, unknown>();
-      views.set(topic, { map, onChange });
+      views.set(topic, { map, onChange, ...(onRemove === undefined ? {} : { onRemove }) });
       return { entries: () => map, get: (k: string) => map.get(k), caughtUp: Promise.resolve(), close: async () => undefined };
     },
     subscribe: async () => ({ stop: async () => undefined }),
@@ -20,7 +20,10 @@ function fakeBus() {
     v.map.set(key, value);
     v.onChange(key, value);
   };
-  const tombstone = (topic: string, key: string) => void views.get(topic)!.map.delete(key);
+  const tombstone = (topic: string, key: string) => {
+    const v = views.get(topic)!;
+    if (v.map.delete(key)) v.onRemove?.(key);
+  };
   return { bus, deliver, tombstone };
 }
 
@@ -29,7 +32,7 @@ describe('console feed', () => {
     const { bus, deliver, tombstone } = fakeBus();
     const model = new ConsoleModel();
     let changes = 0;
-    const feed = await startConsoleFeed({ bus, groupId: 'g', model, onChange: () => void (changes += 1), logger: { warn: () => undefined }, tombstoneCheckMs: 5 });
+    const feed = await startConsoleFeed({ bus, groupId: 'g', model, onChange: () => void (changes += 1), logger: { warn: () => undefined } });
     deliver('config-updates', 'a', configUpdate('a', 4, ['a-1']));
     deliver('config-updates', 'b', configUpdate('b', 1, ['b-1']));
     expect(model.snapshot(1).services.map((s) => s.serviceId)).toEqual(['a', 'b']);

@@ -113,7 +113,9 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
     }
     let state = latest.get(topic);
     if (state === undefined) latest.set(topic, (state = new Map()));
-    state.set(key, value);
+    // A null value is a tombstone (publish validates values, so only a caller of append makes one).
+    if (value === null) state.delete(key);
+    else state.set(key, value);
     for (const watcher of watchers.get(topic) ?? []) watcher(key, copy(value));
     for (const group of groups.values()) kick(group, topic, partition);
     metrics?.produced.inc({ topic, outcome: 'success' });
@@ -245,11 +247,15 @@ export function createInProcessBus(options: InProcessBusOptions = {}): EventBus 
       };
     },
 
-    async watchLatest<T extends TopicName>(topic: T, onChange?: (key: string, value: EventOf<T>) => void): Promise<LatestView<T>> {
+    async watchLatest<T extends TopicName>(topic: T, onChange?: (key: string, value: EventOf<T>) => void, onRemove?: (key: string) => void): Promise<LatestView<T>> {
       if (closed) throw new SlbError('SLB_BUS_CLOSED', 'watchLatest on a closed bus');
       assertTopic(topic);
       const view = new Map<string, EventOf<T>>();
       const watcher = (key: string, value: unknown): void => {
+        if (value === null) {
+          if (view.delete(key)) onRemove?.(key);
+          return;
+        }
         view.set(key, value as EventOf<T>);
         onChange?.(key, value as EventOf<T>);
       };

@@ -81,8 +81,12 @@ export interface EventBus {
    */
   subscribe<T extends TopicName>(topics: readonly T[], options: SubscribeOptions, handler: Handler<T>): Promise<Subscription>;
 
-  /** Latest state per key of a compacted topic (routing-decisions, config-updates, config-status). */
-  watchLatest<T extends TopicName>(topic: T, onChange?: (key: string, value: EventOf<T>) => void): Promise<LatestView<T>>;
+  /**
+   * Latest state per key of a compacted topic (routing-decisions, config-updates, config-status).
+   * `onChange` gets each value the view takes; `onRemove` each key a tombstone (null value) takes
+   * out of the view, when the view held it. Both are called in log order, during catch-up and live.
+   */
+  watchLatest<T extends TopicName>(topic: T, onChange?: (key: string, value: EventOf<T>) => void, onRemove?: (key: string) => void): Promise<LatestView<T>>;
 
   /** Flush telemetry (bounded wait), stop consumers, disconnect. Idempotent. */
   close(): Promise<void>;

@@ -157,7 +157,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
       return tracked;
     },
 
-    async watchLatest<T extends TopicName>(topic: T, onChange?: (key: string, value: EventOf<T>) => void): Promise<LatestView<T>> {
+    async watchLatest<T extends TopicName>(topic: T, onChange?: (key: string, value: EventOf<T>) => void, onRemove?: (key: string) => void): Promise<LatestView<T>> {
       ensureOpen('watchLatest');
       assertTopic(topic);
       const view = await openLatestView({
@@ -171,6 +171,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaBus {
         metrics,
         logger,
         ...(onChange === undefined ? {} : { onChange }),
+        ...(onRemove === undefined ? {} : { onRemove }),
       });
       const tracked: LatestView<T> = {
         get: view.get,

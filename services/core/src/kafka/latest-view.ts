@@ -6,7 +6,8 @@
  * the key stays); dead-lettering them is the job of the topic's group consumers, otherwise every
  * view opened would dead-letter the same record again. A record on a partition its key does
  * not map to (key-partition.ts) is skipped the same way, tombstones included, so a key's latest
- * value only ever comes from the one log the key lives in. A tombstone removes the key.
+ * value only ever comes from the one log the key lives in. A tombstone removes the key and, when
+ * the view held it, calls `onRemove` (during catch-up and live, in log order with `onChange`).
  */
 import { randomBytes } from 'node:crypto';
 import type { Admin, EachBatchPayload, Kafka } from 'kafkajs';
@@ -32,6 +33,8 @@ export interface LatestViewOptions<T extends TopicName> {
   readonly metrics: BusMetrics;
   readonly logger: Logger;
   readonly onChange?: (key: string, value: EventOf<T>) => void;
+  /** A tombstone removed a key the view held. */
+  readonly onRemove?: (key: string) => void;
 }
 
 export async function openLatestView<T extends TopicName>(options: LatestViewOptions<T>): Promise<LatestView<T>> {
@@ -66,7 +69,13 @@ export async function openLatestView<T extends TopicName>(options: LatestViewOpt
         metrics.errors.inc({ type: errorType(misplaced) });
         logger.warn({ partition: batch.partition, offset: message.offset, err: misplaced }, 'record on the wrong partition skipped in latest view');
       } else if (message.value === null) {
-        view.delete(key);
+        if (view.delete(key)) {
+          try {
+            options.onRemove?.(key);
+          } catch (error) {
+            logger.warn({ partition: batch.partition, offset: message.offset, err: error }, 'watchLatest onRemove threw');
+          }
+        }
       } else {
         try {
           const value = await codec.decode(topic, message.value);

@@ -35,18 +35,6 @@ export async function bootFromSnapshot(snapshot: SnapshotStore | undefined, plan
 
 export type ControlView = LatestView<'config-updates'> | LatestView<'routing-decisions'>;
 
-/** How often the config view is checked for keys a tombstone removed (they come with no callback). */
-const TOMBSTONE_CHECK_MS = 200;
-
-/**
- * Keys the latest view delivered a value for and no longer holds: a tombstone (null value)
- * removed them. Compaction never removes a key's newest record, so nothing else takes a key
- * out of the view.
- */
-export function tombstonedKeys(seen: ReadonlySet<string>, latest: ReadonlyMap<string, unknown>): string[] {
-  return [...seen].filter((key) => !latest.has(key));
-}
-
 export interface WatchDeps {
   readonly bus: EventBus;
   readonly plane: ControlPlane;
@@ -57,8 +45,6 @@ export interface WatchDeps {
   onView(view: ControlView): void;
   /** The retry policy (tests shorten it). */
   readonly policy?: RetryPolicy;
-  /** How often the config view is checked for tombstones (default 200 ms). */
-  readonly tombstoneCheckMs?: number;
 }
 
 /**
@@ -68,8 +54,8 @@ export interface WatchDeps {
  *
  * A tombstone for a service's key on config-updates removes the service as `deleted: true`
  * does (ControlPlane.removeService), so a running proxy ends with the same routing table as one
- * that replays the compacted topic. The view takes a tombstoned key out without a callback, so
- * the keys it delivered are checked against it every `tombstoneCheckMs`.
+ * that replays the compacted topic. The view reports the removal (watchLatest's onRemove) in log
+ * order with the values.
  */
 export async function watchControlTopics(deps: WatchDeps): Promise<void> {
   const { bus, plane, logger, signal } = deps;
@@ -80,21 +66,14 @@ export async function watchControlTopics(deps: WatchDeps): Promise<void> {
       logger.error({ err, what }, 'control message could not be applied');
     }
   };
-  // Keys of config-updates the view has delivered a value for (and not seen removed since).
-  const seen = new Set<string>();
-  const removeTombstoned = (view: LatestView<'config-updates'>): void => {
-    for (const key of tombstonedKeys(seen, view.entries())) {
-      seen.delete(key);
-      safely('config-updates', () => plane.removeService(key));
-    }
-  };
   for (const topic of ['config-updates', 'routing-decisions'] as const) {
     const watch = (): Promise<ControlView> =>
       topic === 'config-updates'
-        ? bus.watchLatest('config-updates', (key, value) => {
-            seen.add(key);
-            safely(topic, () => plane.applyConfig(value));
-          })
+        ? bus.watchLatest(
+            'config-updates',
+            (_key, value) => safely(topic, () => plane.applyConfig(value)),
+            (key) => safely(topic, () => plane.removeService(key)),
+          )
         : bus.watchLatest('routing-decisions', (_key, value) => safely(topic, () => plane.applyDecision(value)));
     // Kept outside the retrier: one that comes up as the proxy closes must still be closed.
     let view: ControlView | undefined;
@@ -111,13 +90,6 @@ export async function watchControlTopics(deps: WatchDeps): Promise<void> {
     if (view === undefined) return;
     if (signal.aborted) return void (await view.close());
     deps.onView(view);
-    if (topic === 'config-updates') {
-      const configView = view as LatestView<'config-updates'>;
-      void configView.caughtUp.then(() => removeTombstoned(configView));
-      const timer = setInterval(() => removeTombstoned(configView), deps.tombstoneCheckMs ?? TOMBSTONE_CHECK_MS);
-      timer.unref();
-      signal.addEventListener('abort', () => clearInterval(timer), { once: true });
-    }
   }
 }
 
