@@ -2,7 +2,10 @@
  * Per-request CPU cost of two proxies, measured side by side on one core:
  *
  *   npx tsx bench/proxy/paired.ts --a slb --b node-bare [--a-main dist/main.js] [--b-main ...]
- *     [--rounds 5] [--duration 5] [--connections 32] [--proxy-cpus 0] [--load-cpus 1]
+ *     [--rounds 5] [--duration 5] [--connections 32] [--post-bytes 0] [--proxy-cpus 0] [--load-cpus 1]
+ *
+ * --post-bytes N: every request a POST with an N-byte body (what request buffering costs:
+ * --a slb --b slb-streamed-bodies --post-bytes 1024).
  *
  * Both proxies run at once on --proxy-cpus and both are kept saturated by their own wrk
  * (one thread each) on --load-cpus. The scheduler gives each half of the core, so the ratio
@@ -11,7 +14,7 @@
  * VM drift by ±20% from one run to the next; this ratio moved by a few percent. It compares
  * builds (or this proxy with the bare Node floor); the ratios to nginx belong to run.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,7 +23,7 @@ import { freePorts, killChildrenOnSignal, pinSelf } from './processes.js';
 import { fmt, markdownTable, median, writeResults } from './report.js';
 import { COMMON_OPTIONS, commonSettings } from './common-options.js';
 import { startUpstreams } from './upstreams.js';
-import { runWrk } from './wrk.js';
+import { postScript, runWrk } from './wrk.js';
 
 const { values: opt } = parseArgs({
   options: {
@@ -31,6 +34,7 @@ const { values: opt } = parseArgs({
     rounds: { type: 'string', default: '5' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
+    'post-bytes': { type: 'string', default: '0' },
     ...COMMON_OPTIONS,
   },
   strict: true,
@@ -68,7 +72,13 @@ try {
       }),
     );
   }
-  const both = (sec: number) => Promise.all(peers.map((p) => runWrk({ url: p.url, threads: 1, connections, cpus: loadCpus, durationSec: sec })));
+  const postBytes = Number(opt['post-bytes']);
+  let script: string | undefined;
+  if (postBytes > 0) {
+    script = join(dir, 'post.lua');
+    writeFileSync(script, postScript(postBytes));
+  }
+  const both = (sec: number) => Promise.all(peers.map((p) => runWrk({ url: p.url, threads: 1, connections, cpus: loadCpus, durationSec: sec, script })));
   await both(2); // warm-up: JIT, connection pools
   for (let r = 1; r <= rounds; r++) {
     const [a, b] = (await both(durationSec)).map((x) => x.result.requestsPerSec) as [number, number];
@@ -91,4 +101,4 @@ process.stdout.write(
     perRound.map((r, i) => [i + 1, r.a.toFixed(0), r.b.toFixed(0), fmt(r.ratio, 3)]),
   )}\n\nmedian B/A ${fmt(median(ratios), 3)} (min ${fmt(Math.min(...ratios), 3)}, max ${fmt(Math.max(...ratios), 3)}): A costs ${fmt(median(ratios), 2)}× B's CPU per request\n`,
 );
-process.stdout.write(`results: ${writeResults('paired', { a: describe(sides[0]!), b: describe(sides[1]!), proxyCpus, loadCpus, connections, durationSec, perRound })}\n`);
+process.stdout.write(`results: ${writeResults('paired', { a: describe(sides[0]!), b: describe(sides[1]!), proxyCpus, loadCpus, connections, durationSec, postBytes: Number(opt['post-bytes']), perRound })}\n`);

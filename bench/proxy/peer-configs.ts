@@ -25,6 +25,11 @@ export interface PeerLayout {
   readonly dir: string;
   /** Set for the failover run: active health checks plus retries. */
   readonly failover?: FailoverSettings;
+  /**
+   * This proxy's service `requestBufferBytes`; unset: the field is left out (its default, and a
+   * file an older build, which does not know the field, still reads).
+   */
+  readonly requestBufferBytes?: number;
 }
 
 /** Idle upstream connections each peer may keep (nginx `keepalive`). */
@@ -157,6 +162,7 @@ export function slbServices(p: PeerLayout, nowMs: number): unknown[] {
           : { maxRetries: f.retries, perTryTimeoutMs: 0, budgetPercent: 20, minRetriesPerSecond: 10, backoffBaseMs: 25, backoffMaxMs: 250, hedgeAfterQuantile: null },
       timeouts: { requestMs: 15_000, idleMs: 60_000 },
       circuitBreaker: null,
+      ...(p.requestBufferBytes === undefined ? {} : { requestBufferBytes: p.requestBufferBytes }),
       signature: null,
     },
   ];

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { haproxyConfig, nginxConfig, slbServices, type PeerLayout } from './peer-configs.js';
 import { spawnPinned, stopProcess, tail, waitForHttp, type Started } from './processes.js';
 
-export const PEER_KINDS = ['nginx', 'haproxy', 'haproxy-observe', 'slb', 'slb-no-telemetry', 'slb-bus', 'slb-kafka', 'node-bare'] as const;
+export const PEER_KINDS = ['nginx', 'haproxy', 'haproxy-observe', 'slb', 'slb-streamed-bodies', 'slb-no-telemetry', 'slb-bus', 'slb-kafka', 'node-bare'] as const;
 export type PeerKind = (typeof PEER_KINDS)[number];
 
 export const PEER_DESCRIPTIONS: Record<PeerKind, string> = {
@@ -16,6 +16,7 @@ export const PEER_DESCRIPTIONS: Record<PeerKind, string> = {
   haproxy: 'haproxy, nbthread 1, http-reuse always, roundrobin',
   'haproxy-observe': 'haproxy as above plus passive checks (observe layer4, error-limit 5, on-error mark-down)',
   slb: 'this proxy: node services/proxy/dist/main.js, SLB_TELEMETRY_WINDOW_MS=1000 (default)',
+  'slb-streamed-bodies': 'this proxy with requestBufferBytes 0: request bodies streamed to the instance as they come, not read whole first',
   'slb-no-telemetry': 'this proxy: main.js with SLB_TELEMETRY_WINDOW_MS=0 (telemetry windows off)',
   'slb-bus': 'this proxy with an in-process bus: telemetry windows built (DDSketch) and published every 1 s',
   'slb-kafka': 'this proxy: main.js with SLB_BUS=kafka: telemetry published to the development Kafka (private topic prefix)',
@@ -83,12 +84,14 @@ export async function startPeer(s: PeerStart): Promise<Peer> {
       break;
     }
     case 'slb':
+    case 'slb-streamed-bodies':
     case 'slb-no-telemetry':
     case 'slb-bus':
     case 'slb-kafka': {
       if (!existsSync(s.proxyMain)) throw new PeerNotRunnable(`${s.proxyMain} missing (run npx tsc -b)`);
       const file = join(layout.dir, 'services.json');
-      writeFileSync(file, JSON.stringify(slbServices(layout, Date.now()), null, 2));
+      const services = slbServices(kind === 'slb-streamed-bodies' ? { ...layout, requestBufferBytes: 0 } : layout, Date.now());
+      writeFileSync(file, JSON.stringify(services, null, 2));
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         SLB_PROXY_ID: 'bench-proxy',

@@ -21,6 +21,8 @@ export interface WrkOptions {
   readonly durationSec: number;
   /** taskset CPU list for wrk; '' = unpinned. */
   readonly cpus: string;
+  /** A wrk Lua script (`-s`), e.g. postScript's. */
+  readonly script?: string;
   readonly timeoutSec?: number;
 }
 
@@ -62,8 +64,14 @@ export function parseWrkOutput(text: string): WrkResult {
 }
 
 export function wrkArgs(o: WrkOptions): string[] {
-  const wrk = ['wrk', `-t${o.threads}`, `-c${o.connections}`, `-d${o.durationSec}s`, `--timeout`, `${o.timeoutSec ?? 5}s`, '--latency', o.url];
+  const script = o.script === undefined ? [] : ['-s', o.script];
+  const wrk = ['wrk', `-t${o.threads}`, `-c${o.connections}`, `-d${o.durationSec}s`, `--timeout`, `${o.timeoutSec ?? 5}s`, '--latency', ...script, o.url];
   return o.cpus === '' ? wrk : ['taskset', '-c', o.cpus, ...wrk];
+}
+
+/** A wrk script making every request a POST with a `bytes`-byte body (Content-Length framed). */
+export function postScript(bytes: number): string {
+  return `wrk.method = "POST"\nwrk.body = string.rep("x", ${bytes})\nwrk.headers["Content-Type"] = "application/octet-stream"\n`;
 }
 
 export function runWrk(o: WrkOptions): Promise<{ result: WrkResult; raw: string; command: string }> {

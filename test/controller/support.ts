@@ -82,6 +82,7 @@ export function serviceConfig(serviceId: string, instanceIds: readonly string[],
     retries: null,
     timeouts: { requestMs: 5_000, idleMs: 60_000 },
     circuitBreaker: null,
+    requestBufferBytes: 1_048_576,
     signature: null,
     ...overrides,
   };

@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 /** Two healthy instances behind a proxy with the default outlier detection (5 gateway failures eject). */
-async function fleet(): Promise<Fleet> {
+async function fleet(extra: Record<string, unknown> = {}): Promise<Fleet> {
   const ups = await Promise.all(['a', 'b'].map((id) => startUpstream(id)));
   cleanup.push(() => Promise.all(ups.map((u) => u.close())));
   const bus: EventBus = createInProcessBus();
@@ -38,7 +38,7 @@ async function fleet(): Promise<Fleet> {
   const health: HealthStatus[] = [];
   await bus.subscribe(['service-metrics'], { groupId: 'client-faults-metrics', fromBeginning: true }, (m) => void metrics.push(m.value));
   await bus.subscribe(['health-status'], { groupId: 'client-faults-health', fromBeginning: true }, (m) => void health.push(m.value));
-  const { proxy, addr } = await startProxy({ bus, services: [service('svc', ups, { policy: { type: 'PEAK_EWMA' } })] });
+  const { proxy, addr } = await startProxy({ bus, services: [service('svc', ups, { policy: { type: 'PEAK_EWMA' }, ...extra })] });
   cleanup.push(() => proxy.close());
   return { ups, proxy, addr, metrics, health };
 }
@@ -93,8 +93,9 @@ describe('client faults never count against an instance', () => {
     expect(f.ups.flatMap((u) => u.received).filter((r) => r.method === 'POST').map((r) => r.body)).toEqual(['abc']);
   });
 
-  it('ends uploads the client abandons as 499, charging no instance', async () => {
-    const f = await fleet();
+  it('ends streamed uploads the client abandons as 499, charging no instance', async () => {
+    // Streamed (not buffered first), so each upload has reached an instance when the client leaves.
+    const f = await fleet({ requestBufferBytes: 0 });
     let started = 0;
     for (const u of f.ups) u.server.on('request', () => started++);
     for (let i = 0; i < 15; i++) {
@@ -113,6 +114,19 @@ describe('client faults never count against an instance', () => {
     expect(counted).not.toMatch(/status="5\d\d"/);
     const abandoned = [...counted.matchAll(/status="499",outcome="4xx"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
     expect(abandoned).toBe(15);
+    await expectNoInstanceCharged(f);
+  });
+
+  it('ends buffered uploads the client abandons as 499 before any instance sees them', async () => {
+    const f = await fleet();
+    for (let i = 0; i < 6; i++) {
+      const framing = i % 2 === 0 ? 'Content-Length: 1000\r\n\r\n0123456789' : 'Transfer-Encoding: chunked\r\n\r\na\r\n0123456789\r\n';
+      await rawExchange(f.addr.port, `POST /svc/up${i} HTTP/1.1\r\nHost: x\r\n${framing}`, { closeAfterMs: 50, waitMs: 1_000 });
+    }
+    await vi.waitFor(() => expect(f.proxy.inFlight()).toBe(0));
+    const counted = await f.proxy.metrics.registry.getSingleMetricAsString('slb_proxy_requests_total');
+    expect([...counted.matchAll(/status="499",outcome="4xx"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0)).toBe(6);
+    expect(f.ups.flatMap((u) => u.received)).toEqual([]);
     await expectNoInstanceCharged(f);
   });
 });

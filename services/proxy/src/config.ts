@@ -11,6 +11,8 @@ import { isIP } from 'node:net';
 import { SlbError, collectBusEnv, envInteger, envLogLevel, pickEnv, unknownFieldMessage, type BusEnvConfig, type ConfigProblem, type LogLevel } from '@slb/core';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_LIMITS, type ProxyLimits } from './options.js';
+import { DEFAULT_CLIENT_IP_HEADERS } from './data-path/headers.js';
+import { DEFAULT_PATH_NORMALIZATION, ESCAPED_SLASHES, type EscapedSlashes, type PathNormalization } from './data-path/path-normalization.js';
 
 export const ENV_KEYS = [
   'SLB_PROXY_ID',
@@ -24,6 +26,10 @@ export const ENV_KEYS = [
   'SLB_CONFIG_PUBLIC_KEY',
   'SLB_TRUSTED_PROXIES',
   'SLB_UPSTREAM_SOURCE_ADDRESS',
+  'SLB_CLIENT_IP_HEADERS',
+  'SLB_PATH_MERGE_SLASHES',
+  'SLB_PATH_ESCAPED_SLASHES',
+  'SLB_ALLOW_TRACE',
   'SLB_MAX_BODY_BYTES',
   'SLB_MAX_HEADER_BYTES',
   'SLB_MAX_HEADERS',
@@ -31,6 +37,8 @@ export const ENV_KEYS = [
   'SLB_CLIENT_HEADERS_TIMEOUT_MS',
   'SLB_CLIENT_REQUEST_TIMEOUT_MS',
   'SLB_CLIENT_KEEPALIVE_TIMEOUT_MS',
+  'SLB_CLIENT_BODY_MIN_RATE',
+  'SLB_CLIENT_BODY_GRACE_MS',
   'SLB_DRAIN_TIMEOUT_MS',
   'SLB_TELEMETRY_WINDOW_MS',
   'SLB_ACCESS_LOG',
@@ -57,6 +65,10 @@ export interface ProxyConfig {
   readonly trustedProxies: readonly string[];
   /** The local address connections to instances leave from (nginx `proxy_bind`); undefined: the OS picks. */
   readonly upstreamSourceAddress: string | undefined;
+  /** Lower-case client-IP fields stripped from untrusted peers (SLB_CLIENT_IP_HEADERS). */
+  readonly clientIpHeaders: readonly string[];
+  readonly pathNormalization: PathNormalization;
+  readonly allowTrace: boolean;
   readonly limits: ProxyLimits;
   readonly drainTimeoutMs: number;
   readonly telemetryWindowMs: number;
@@ -95,6 +107,31 @@ export function readServicesFile(path: string): unknown[] {
 
 type ProxyKey = (typeof ENV_KEYS)[number];
 
+/** RFC 9110 field-name (a token). */
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Fields whose removal would change routing or framing, never client-IP claims. */
+const NOT_CLIENT_IP = new Set(['host', 'content-length', 'transfer-encoding']);
+
+/** SLB_CLIENT_IP_HEADERS: comma-separated field names, `none` for no field; unset: the default set. */
+function clientIpHeadersOf(raw: string | undefined, problems: ConfigProblem[]): readonly string[] {
+  if (raw === undefined) return DEFAULT_CLIENT_IP_HEADERS;
+  if (raw.toLowerCase() === 'none') return [];
+  const names = raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  for (const name of names) {
+    if (!FIELD_NAME.test(name) || name === 'none') problems.push({ field: 'SLB_CLIENT_IP_HEADERS', message: `entry "${name}" must be a header field name (or the whole value none)` });
+    else if (NOT_CLIENT_IP.has(name)) problems.push({ field: 'SLB_CLIENT_IP_HEADERS', message: `entry "${name}" carries routing or framing and cannot be stripped` });
+  }
+  return Object.freeze(names);
+}
+
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`: an admin bind nobody off this host reaches. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
 /** `env` from readEnv; `busEnv` is the whole environment, read by the core's readBusEnv when SLB_BUS=kafka. */
 export function envToConfig(env: ProxyEnv, busEnv: NodeJS.ProcessEnv = {}, readFile: (path: string) => unknown[] = readServicesFile): ProxyConfig {
   const problems: ConfigProblem[] = [];
@@ -107,6 +144,12 @@ export function envToConfig(env: ProxyEnv, busEnv: NodeJS.ProcessEnv = {}, readF
     }
     return envInteger(env, field, fallback, { min, max }, problems);
   };
+  const bool = (field: ProxyKey, fallback: boolean): boolean => {
+    const raw = env[field]?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (!['true', 'false', '1', '0'].includes(raw)) problems.push({ field, message: `must be true or false, got "${env[field]}"` });
+    return raw === 'true' || raw === '1';
+  };
   const host = (field: ProxyKey, fallback: string): string => {
     const v = env[field] ?? fallback;
     if (isIP(v) === 0 && !/^[A-Za-z0-9.-]+$/.test(v)) problems.push({ field, message: `must be an IP address or hostname, got "${v}"` });
@@ -118,6 +161,12 @@ export function envToConfig(env: ProxyEnv, busEnv: NodeJS.ProcessEnv = {}, readF
 
   const adminToken = env.SLB_ADMIN_TOKEN;
   if (adminToken !== undefined && adminToken.length < 16) problems.push({ field: 'SLB_ADMIN_TOKEN', message: 'must be at least 16 characters' });
+  const adminProblems = problems.length;
+  const adminHost = host('SLB_ADMIN_HOST', '127.0.0.1');
+  // Off loopback, whoever reaches the listener reads state and config: not without a token.
+  if (problems.length === adminProblems && adminToken === undefined && !isLoopbackHost(adminHost)) {
+    problems.push({ field: 'SLB_ADMIN_HOST', message: `"${adminHost}" is not a loopback address and SLB_ADMIN_TOKEN is unset, so whoever reaches the admin listener reads its state and config and no change can be authorized: set SLB_ADMIN_TOKEN (at least 16 characters) or bind SLB_ADMIN_HOST to 127.0.0.1` });
+  }
 
   const trustedProxies = (env.SLB_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const cidr of trustedProxies) {
@@ -147,6 +196,10 @@ export function envToConfig(env: ProxyEnv, busEnv: NodeJS.ProcessEnv = {}, readF
     problems.push({ field: 'SLB_UPSTREAM_SOURCE_ADDRESS', message: `must be an IP address of this host, got "${upstreamSourceAddress}"` });
   }
 
+  const clientIpHeaders = clientIpHeadersOf(env.SLB_CLIENT_IP_HEADERS, problems);
+  const escapedSlashes = (env.SLB_PATH_ESCAPED_SLASHES ?? DEFAULT_PATH_NORMALIZATION.escapedSlashes) as EscapedSlashes;
+  if (!ESCAPED_SLASHES.includes(escapedSlashes)) problems.push({ field: 'SLB_PATH_ESCAPED_SLASHES', message: `must be keep, reject or decode, got "${env.SLB_PATH_ESCAPED_SLASHES}"` });
+
   const bus = (env.SLB_BUS ?? 'none') as 'none' | 'kafka';
   if (bus !== 'none' && bus !== 'kafka') problems.push({ field: 'SLB_BUS', message: `must be none or kafka, got "${env.SLB_BUS}"` });
   const busConfig = bus === 'kafka' ? collectBusEnv(busEnv, problems) : undefined;
@@ -156,7 +209,7 @@ export function envToConfig(env: ProxyEnv, busEnv: NodeJS.ProcessEnv = {}, readF
     proxyId,
     host: host('SLB_PROXY_HOST', '0.0.0.0'),
     port: int('SLB_PROXY_PORT', 8080, 0, 65_535),
-    adminHost: host('SLB_ADMIN_HOST', '127.0.0.1'),
+    adminHost,
     adminPort: int('SLB_ADMIN_PORT', 9901, 0, 65_535),
     adminToken,
     snapshotDir: env.SLB_SNAPSHOT_DIR,
@@ -164,6 +217,9 @@ export function envToConfig(env: ProxyEnv, busEnv: NodeJS.ProcessEnv = {}, readF
     configPublicKey: env.SLB_CONFIG_PUBLIC_KEY,
     trustedProxies,
     upstreamSourceAddress,
+    clientIpHeaders,
+    pathNormalization: Object.freeze({ mergeSlashes: bool('SLB_PATH_MERGE_SLASHES', DEFAULT_PATH_NORMALIZATION.mergeSlashes), escapedSlashes }),
+    allowTrace: bool('SLB_ALLOW_TRACE', false),
     limits: Object.freeze({
       maxBodyBytes: int('SLB_MAX_BODY_BYTES', D.maxBodyBytes, 0, Number.MAX_SAFE_INTEGER),
       maxHeaderBytes: int('SLB_MAX_HEADER_BYTES', D.maxHeaderBytes, 1024, 1 << 20),
@@ -172,6 +228,8 @@ export function envToConfig(env: ProxyEnv, busEnv: NodeJS.ProcessEnv = {}, readF
       headersTimeoutMs: int('SLB_CLIENT_HEADERS_TIMEOUT_MS', D.headersTimeoutMs, 100, 3_600_000),
       requestTimeoutMs: int('SLB_CLIENT_REQUEST_TIMEOUT_MS', D.requestTimeoutMs, 0, 3_600_000),
       keepAliveTimeoutMs: int('SLB_CLIENT_KEEPALIVE_TIMEOUT_MS', D.keepAliveTimeoutMs, 100, 3_600_000),
+      bodyMinBytesPerSec: int('SLB_CLIENT_BODY_MIN_RATE', D.bodyMinBytesPerSec, 0, 1 << 30),
+      bodyGraceMs: int('SLB_CLIENT_BODY_GRACE_MS', D.bodyGraceMs, 0, 3_600_000),
     }),
     drainTimeoutMs: int('SLB_DRAIN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     telemetryWindowMs: int('SLB_TELEMETRY_WINDOW_MS', 1000, 0, 3_600_000),

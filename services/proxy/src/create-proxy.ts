@@ -5,20 +5,20 @@
  * It holds no rule of its own. Everything with a side effect is injected or started in
  * `listen()` and stopped in `close()`.
  */
-import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { RoutingDecision } from '@slb/core';
 import { SYSTEM_CLOCK, toPublicKey } from '@slb/core';
 import { createAdminApp } from './operations/admin.js';
+import { createAdminAudit } from './operations/admin-audit.js';
 import { instancesView, proxyStateView, readiness, type ProxyStateView as StateView } from './operations/admin-views.js';
 import { createDataServer } from './data-path/data-server.js';
 import { configToJson, createControlReporter } from './control/control-reporting.js';
 import { ControlPlane, type ApplyResult } from './control/control-plane.js';
 import { bootFromSnapshot, watchControlTopics, type ControlView } from './control/control-sources.js';
 import { createTrustPolicy } from './data-path/forwarding-headers.js';
+import { DEFAULT_PATH_NORMALIZATION } from './data-path/path-normalization.js';
 import type { ForwardContext } from './data-path/proxied-request.js';
 import { IdleWaiters } from './operations/idle-waiters.js';
 import { createInstanceHealth } from './operations/instance-health.js';
@@ -26,7 +26,6 @@ import { createProxyMetrics, type ProxyMetrics } from './operations/metrics.js';
 import { DEFAULT_LIMITS, type ProxyLimits, type ProxyOptions } from './options.js';
 import { SnapshotStore } from './control/snapshot-store.js';
 import { createTelemetryFlush } from './operations/telemetry-flush.js';
-import { proxyUpgrade } from './data-path/upgrade.js';
 
 export interface ProxyAddresses {
   readonly port: number;
@@ -99,7 +98,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     metrics,
     logger,
     accessLog: options.accessLog ?? true,
-    trust: createTrustPolicy(options.trustedProxies ?? []),
+    trust: createTrustPolicy(options.trustedProxies ?? [], options.clientIpHeaders),
     limits,
     inFlight: 0,
     draining: false,
@@ -115,7 +114,8 @@ export function createProxy(options: ProxyOptions): Proxy {
     },
   };
 
-  const { app: dataApp, server, cutWaitingTries } = createDataServer(ctx, limits, () => plane.table);
+  const hygiene = { path: { ...DEFAULT_PATH_NORMALIZATION, ...options.pathNormalization }, allowTrace: options.allowTrace ?? false };
+  const { app: dataApp, server, cutWaitingTries, upgrade } = createDataServer(ctx, limits, () => plane.table, hygiene);
 
   const adminApp = createAdminApp({
     token: options.adminToken,
@@ -141,8 +141,9 @@ export function createProxy(options: ProxyOptions): Proxy {
     },
     drain: () => void proxy.drain(),
     drainInstance: (s, i, d) => plane.setInstanceDrained(s, i, d),
+    isInstanceDrained: (s, i) => plane.drainedInstances(s).has(i),
     applyConfig: (raw) => plane.applyConfig(raw),
-  });
+  }, createAdminAudit({ proxyId, logger, registry: metrics.registry, bus, now: () => clock.now() }));
 
   const proxy: Proxy = {
     proxyId,
@@ -154,7 +155,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       await dataApp.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 0 });
       await adminApp.listen({ host: options.adminHost ?? '127.0.0.1', port: options.adminPort ?? 0 });
       listening = true;
-      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => proxyUpgrade(ctx, plane.table.match(req.headers.host, req.url ?? '/'), req, socket, head));
+      server.on('upgrade', upgrade);
       health.start();
       telemetry.start(options.telemetryWindowMs ?? 1000);
       if (bus !== undefined) void watchControlTopics({ bus, plane, logger, signal: stopWatches.signal, onView: (v) => views.push(v) });

@@ -5,6 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Clock, EventBus } from '@slb/core';
 import type { Logger } from 'pino';
+import type { PathNormalization } from './data-path/path-normalization.js';
 
 export interface ProxyLimits {
   /** Request body limit in bytes (413); 0 disables the limit. */
@@ -21,6 +22,13 @@ export interface ProxyLimits {
   readonly requestTimeoutMs: number;
   /** Idle keep-alive connections from clients close after this. */
   readonly keepAliveTimeoutMs: number;
+  /**
+   * A request body must keep up this average rate (bytes/s) after `bodyGraceMs`, or the client
+   * is answered 408 and cut off (Apache mod_reqtimeout's `MinRate`); 0 = no minimum.
+   */
+  readonly bodyMinBytesPerSec: number;
+  /** How long a request body may take before its rate is held to `bodyMinBytesPerSec`. */
+  readonly bodyGraceMs: number;
 }
 
 export const DEFAULT_LIMITS: ProxyLimits = Object.freeze({
@@ -31,6 +39,8 @@ export const DEFAULT_LIMITS: ProxyLimits = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
+  bodyMinBytesPerSec: 500,
+  bodyGraceMs: 10_000,
 });
 
 export interface ProxyOptions {
@@ -50,6 +60,12 @@ export interface ProxyOptions {
    */
   readonly upstreamSourceAddress?: string | undefined;
   readonly limits?: Partial<ProxyLimits>;
+  /** Path normalisation before routing (docs/proxy.md, "HTTP hygiene"); default: merge off, escaped slashes kept. */
+  readonly pathNormalization?: Partial<PathNormalization>;
+  /** Client-IP fields stripped from untrusted peers (default: X-Real-IP, True-Client-IP, X-Client-IP, CF-Connecting-IP). */
+  readonly clientIpHeaders?: readonly string[];
+  /** Forward TRACE (default false: 405). */
+  readonly allowTrace?: boolean;
   readonly drainTimeoutMs?: number;
   /** Telemetry window; 0 disables telemetry. */
   readonly telemetryWindowMs?: number;

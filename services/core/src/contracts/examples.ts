@@ -113,6 +113,7 @@ export function exampleEvents(): { [T in TopicName]: TopicEvents[T] } {
       retries: { maxRetries: 2, perTryTimeoutMs: 2_000, budgetPercent: 20, minRetriesPerSecond: 10, backoffBaseMs: 25, backoffMaxMs: 250, hedgeAfterQuantile: 0.95 },
       timeouts: { requestMs: 15_000, idleMs: 60_000 },
       circuitBreaker: { maxConnections: 1_024, maxPending: 1_024, maxRequests: 1_024 },
+      requestBufferBytes: 1_048_576,
       signature: null,
     },
     'config-status': {

@@ -36,6 +36,8 @@ export const DEFAULT_RETRIES: Readonly<RetryConfig> = Object.freeze({
 });
 export const DEFAULT_TIMEOUTS: Readonly<TimeoutConfig> = Object.freeze({ requestMs: 15_000, idleMs: 60_000 });
 export const DEFAULT_CIRCUIT_BREAKER: Readonly<CircuitBreakerConfig> = Object.freeze({ maxConnections: 1024, maxPending: 1024, maxRequests: 1024 });
+/** The schema's default `requestBufferBytes` (1 MiB, nginx's default client_max_body_size). */
+export const DEFAULT_REQUEST_BUFFER_BYTES = 1_048_576;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
@@ -232,6 +234,7 @@ export function normalizeConfigUpdate(raw: unknown): { value: ConfigUpdate; issu
     // Not nullable: an absent block is all defaults (a null one is reported by r.obj).
     timeouts: r.numbers(o.timeouts === undefined ? {} : r.obj(o.timeouts, 'timeouts'), 'timeouts', DEFAULT_TIMEOUTS),
     circuitBreaker: optional(o.circuitBreaker, (x) => r.numbers(x, 'circuitBreaker', DEFAULT_CIRCUIT_BREAKER), r, 'circuitBreaker'),
+    requestBufferBytes: r.int(o, 'requestBufferBytes', '', DEFAULT_REQUEST_BUFFER_BYTES),
     signature: signature(r, o.signature),
   };
   return { value, issues };

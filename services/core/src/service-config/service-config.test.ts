@@ -28,6 +28,8 @@ describe('service config checks', () => {
     ['port out of range', { instances: [{ id: 'a', address: '127.0.0.1:70000' }] }, ['instances[0].address']],
     ['negative weight', { instances: [{ id: 'a', address: 'h:1', weight: -1 }] }, ['instances[0].weight']],
     ['all weights zero', { instances: [{ id: 'a', address: 'h:1', weight: 0 }] }, ['instances']],
+    ['negative request buffer', { requestBufferBytes: -1 }, ['requestBufferBytes']],
+    ['request buffer over 64 MiB', { requestBufferBytes: 64 * 1024 * 1024 + 1 }, ['requestBufferBytes']],
     ['hashOn required for CONSISTENT_HASH', { policy: { type: 'CONSISTENT_HASH' } }, ['policy.hashOn']],
     ['header hash needs a name', { policy: { type: 'CONSISTENT_HASH', hashOn: { source: 'HEADER' } } }, ['policy.hashOn.name']],
     ['unknown policy', { policy: { type: 'FASTEST' } }, ['policy.type']],
@@ -90,5 +92,18 @@ describe('service config checks', () => {
     expect(forged.ok ? '' : forged.error.code).toBe('SLB_SERVICE_CONFIG_FORGED');
     const otherKey = generateKeyPairSync('ed25519').publicKey;
     expect(checkConfigUpdate(signed, { publicKey: otherKey }).ok).toBe(false);
+  });
+
+  it('a field added after the first release is signed only when it is not at its default', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    // What a release-1 slbctl signed: the normalized update of its schema, without the new field.
+    const { requestBufferBytes: _added, ...releaseOne } = normalizeConfigUpdate(base).value;
+    const signedByOld = signConfigUpdate(releaseOne as never, privateKey);
+    expect(checkConfigUpdate({ ...base, signature: signedByOld.signature!.toString('base64') }, { publicKey }).ok).toBe(true);
+    // Set to anything else, the field is covered: changing it breaks the signature.
+    const tuned = signConfigUpdate(normalizeConfigUpdate({ ...base, requestBufferBytes: 4096 }).value, privateKey);
+    expect(checkConfigUpdate(tuned, { publicKey }).ok).toBe(true);
+    const changed = checkConfigUpdate({ ...tuned, requestBufferBytes: 8192 }, { publicKey });
+    expect(changed.ok ? '' : changed.error.code).toBe('SLB_SERVICE_CONFIG_FORGED');
   });
 });

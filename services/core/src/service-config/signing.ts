@@ -7,6 +7,7 @@
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import type { ConfigUpdate } from '../contracts/generated.js';
+import { DEFAULT_REQUEST_BUFFER_BYTES } from './normalize.js';
 
 function canonical(value: unknown): string {
   if (value === null || value === undefined) return 'null';
@@ -20,9 +21,20 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Fields added to the schema after its first release, with their defaults. Each is signed only
+ * when it differs from its default: an update signed by an older slbctl (which never had the
+ * field) still verifies in a newer proxy, which reads it with the default filled in.
+ */
+const ADDED_FIELD_DEFAULTS: Readonly<Partial<Record<keyof ConfigUpdate, unknown>>> = Object.freeze({
+  requestBufferBytes: DEFAULT_REQUEST_BUFFER_BYTES,
+});
+
 /** The bytes an Ed25519 signature of `update` covers. */
 export function canonicalConfigBytes(update: ConfigUpdate): Buffer {
-  return Buffer.from(canonical({ ...update, signature: null }), 'utf8');
+  const signed: Record<string, unknown> = { ...update, signature: null };
+  for (const [field, fallback] of Object.entries(ADDED_FIELD_DEFAULTS)) if (signed[field] === fallback) delete signed[field];
+  return Buffer.from(canonical(signed), 'utf8');
 }
 
 /** Accepts a KeyObject, PEM text, or raw 32-byte / base64 keys. */

@@ -64,7 +64,7 @@ describe('unknownFieldIssues', () => {
   const ok = { serviceId: 's', routes: [{ pathPrefix: '/' }], instances: [{ id: 'a', address: 'h:1' }] };
   const cases: Array<[string, Record<string, unknown>, Array<[string, string]>]> = [
     ['a valid config', ok, []],
-    ['top level', { ...ok, wieght: 1, polcy: {} }, [['wieght', "unknown field of ConfigUpdate (its fields: serviceId, version, previousVersion, issuedAtMs, issuedBy, deleted, routes, instances, policy, slowStartMs, panicThresholdPercent, healthCheck, outlierDetection, retries, timeouts, circuitBreaker, signature)"], ['polcy', "unknown field of ConfigUpdate; did you mean 'policy'?"]]],
+    ['top level', { ...ok, wieght: 1, polcy: {} }, [['wieght', "unknown field of ConfigUpdate (its fields: serviceId, version, previousVersion, issuedAtMs, issuedBy, deleted, routes, instances, policy, slowStartMs, panicThresholdPercent, healthCheck, outlierDetection, retries, timeouts, circuitBreaker, requestBufferBytes, signature)"], ['polcy', "unknown field of ConfigUpdate; did you mean 'policy'?"]]],
     ['in a route', { ...ok, routes: [{ pathPrefix: '/' }, { pathprefix: '/x' }] }, [['routes[1].pathprefix', "unknown field of Route; did you mean 'pathPrefix'?"]]],
     ['in an instance', { ...ok, instances: [{ id: 'a', address: 'h:1', wieght: 2 }] }, [['instances[0].wieght', "unknown field of InstanceConfig; did you mean 'weight'?"]]],
     ['tags are a map: any key', { ...ok, instances: [{ id: 'a', address: 'h:1', tags: { wieght: 'x', anything: 'y' } }] }, []],

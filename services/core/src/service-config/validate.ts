@@ -17,6 +17,8 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Upper bounds that catch unit mistakes (seconds typed as ms ×1000) without limiting real use. */
 const MAX_TIMEOUT_MS = 3_600_000;
+/** Bodies are buffered in memory: more than 64 MiB per request is a disk's job, not this proxy's. */
+const MAX_REQUEST_BUFFER_BYTES = 64 * 1024 * 1024;
 const MAX_WEIGHT = 1_000_000;
 
 /** Parses "host:port" / "[v6]:port"; undefined when malformed. */
@@ -92,6 +94,7 @@ export function validateServiceConfig(u: ConfigUpdate): ValidationIssue[] {
   // timeouts
   if (u.timeouts.requestMs < 1 || u.timeouts.requestMs > MAX_TIMEOUT_MS) add('timeouts.requestMs', `must be in [1, ${MAX_TIMEOUT_MS}]`);
   if (u.timeouts.idleMs < 1 || u.timeouts.idleMs > MAX_TIMEOUT_MS) add('timeouts.idleMs', `must be in [1, ${MAX_TIMEOUT_MS}]`);
+  if (u.requestBufferBytes < 0 || u.requestBufferBytes > MAX_REQUEST_BUFFER_BYTES) add('requestBufferBytes', `must be in [0, ${MAX_REQUEST_BUFFER_BYTES}]`);
 
   const hc = u.healthCheck;
   if (hc !== null) {

@@ -98,6 +98,8 @@ export interface RoutedService {
   readonly requestTimeoutMs: number;
   readonly perTryTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** Bodies up to this size are read whole before an instance is picked; 0: every body streams. */
+  readonly requestBufferBytes: number;
   /** A HEADER source's name is lower-cased here, once, for the raw-header lookup per request. */
   readonly hashOn: HashOn | null;
   /** Set when retries.hedgeAfterQuantile is: idempotent bodiless requests are hedged. */
@@ -204,6 +206,7 @@ export function buildRoutedService(
     requestTimeoutMs: u.timeouts.requestMs,
     perTryTimeoutMs: retries === null || retries.perTryTimeoutMs === 0 ? u.timeouts.requestMs : retries.perTryTimeoutMs,
     idleTimeoutMs: u.timeouts.idleMs,
+    requestBufferBytes: u.requestBufferBytes,
     hashOn: hashOnOf(u),
     hedge: hedgeOf(u, previous),
     duration: previous?.duration,

@@ -2,18 +2,28 @@
  * X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239) under trusted-proxy rules: a client
  * whose address is in a trusted CIDR (another proxy or load balancer in front of us) has its
  * chain appended to; anybody else's claims are replaced, so a client cannot spoof its address
- * to the upstream (or to CLIENT_IP hashing).
+ * to the upstream (or to CLIENT_IP hashing). The same rule covers the client-IP fields
+ * (X-Real-IP, True-Client-IP, ...): passed from a trusted peer, stripped from anybody else.
  */
 import { BlockList, isIPv6 } from 'node:net';
 import type { ForwardedValues } from './headers.js';
-import { rawHeader } from './headers.js';
+import { DEFAULT_CLIENT_IP_HEADERS, droppedFieldsForUntrusted, rawHeader } from './headers.js';
 
 export interface TrustPolicy {
   isTrusted(address: string): boolean;
+  /** Request fields dropped for an untrusted peer, client-IP claims included (droppedFieldsForUntrusted). */
+  readonly droppedForUntrusted: ReadonlySet<string>;
 }
 
-export function createTrustPolicy(cidrs: readonly string[]): TrustPolicy {
-  if (cidrs.length === 0) return { isTrusted: () => false };
+/**
+ * `clientIpHeaders` (X-Real-IP and friends) are stripped from an untrusted peer's request, not
+ * overwritten: each names a claim of a particular party (Cloudflare's CF-Connecting-IP, a CDN's
+ * True-Client-IP) that this proxy is not, the client address is already in X-Forwarded-For and
+ * Forwarded, and four more fields on every request would cost what undici's per-field checks cost.
+ */
+export function createTrustPolicy(cidrs: readonly string[], clientIpHeaders: readonly string[] = DEFAULT_CLIENT_IP_HEADERS): TrustPolicy {
+  const droppedForUntrusted = droppedFieldsForUntrusted(clientIpHeaders);
+  if (cidrs.length === 0) return { isTrusted: () => false, droppedForUntrusted };
   const list = new BlockList();
   for (const cidr of cidrs) {
     const [addr, bits] = cidr.split('/') as [string, string | undefined];
@@ -22,6 +32,7 @@ export function createTrustPolicy(cidrs: readonly string[]): TrustPolicy {
     else list.addSubnet(addr, Number(bits), type);
   }
   return {
+    droppedForUntrusted,
     isTrusted: (address) => {
       const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
       return list.check(v4, isIPv6(v4) ? 'ipv6' : 'ipv4');
@@ -89,5 +100,6 @@ export function forwardedValues(peer: string, rawHeaders: readonly string[], hos
     xForwardedHost: priorHost ?? host,
     forwarded: priorForwarded === undefined || priorForwarded.trim() === '' ? element : `${priorForwarded}, ${element}`,
     requestId,
+    dropped: trusted ? undefined : trust.droppedForUntrusted,
   };
 }

@@ -26,6 +26,20 @@ describe('hop-by-hop headers', () => {
     expect(out.filter(([n]) => n === 'x-request-id')).toEqual([['x-request-id', 'r']]);
   });
 
+  it('request: client-IP claims are dropped for an untrusted peer and passed for a trusted one', () => {
+    const trust = createTrustPolicy(['10.0.0.0/8'], ['X-Real-IP', 'cf-connecting-ip']);
+    const raw = ['X-Real-IP', '127.0.0.1', 'CF-Connecting-IP', '127.0.0.2', 'True-Client-IP', '127.0.0.3', 'A', '1'];
+    const names = (peer: string) => pairs(upstreamRequestHeaders(raw, forwardedValues(peer, raw, 'h', trust, 'r'))).map(([n]) => n);
+    expect(names('198.51.100.7')).toEqual(['true-client-ip', 'a', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-request-id']);
+    expect(names('10.1.2.3').slice(0, 4)).toEqual(['x-real-ip', 'cf-connecting-ip', 'true-client-ip', 'a']);
+  });
+
+  it('request: the default client-IP set is dropped when no proxy is trusted', () => {
+    const raw = ['X-Real-IP', '1', 'True-Client-IP', '2', 'X-Client-IP', '3', 'CF-Connecting-IP', '4', 'A', '1'];
+    const out = pairs(upstreamRequestHeaders(raw, forwardedValues('198.51.100.7', raw, 'h', createTrustPolicy([]), 'r')));
+    expect(out.map(([n]) => n)).toEqual(['a', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-request-id']);
+  });
+
   it('response: drops hop-by-hop and Connection-named fields, adds the request id', () => {
     const raw = ['Connection', 'x-int', 'X-Int', 's', 'Transfer-Encoding', 'chunked', 'Content-Type', 'text/plain'].map((s) => Buffer.from(s));
     expect(pairs(clientResponseHeaders(raw, 'rid'))).toEqual([['content-type', 'text/plain'], ['x-request-id', 'rid']]);

@@ -15,6 +15,23 @@ const ALWAYS_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection
 const PROTECTED = new Set(['host', 'content-length']);
 /** Set by the proxy itself; whatever the client sent is replaced (or appended, when trusted). */
 const PROXY_OWNED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-request-id']);
+/** Request fields never forwarded as the client sent them: one set, so one lookup per field. */
+const DROPPED_REQUEST_FIELDS: ReadonlySet<string> = new Set([...ALWAYS_HOP_BY_HOP, ...PROXY_OWNED]);
+
+/**
+ * Client-IP claims a peer outside SLB_TRUSTED_PROXIES cannot make (`X-Real-IP: 127.0.0.1` to an
+ * upstream that trusts it for allow-lists, rate limits or logs). The default is what common
+ * CDNs and proxies set; X-Forwarded-For and Forwarded are proxy-owned anyway.
+ */
+export const DEFAULT_CLIENT_IP_HEADERS: readonly string[] = Object.freeze(['x-real-ip', 'true-client-ip', 'x-client-ip', 'cf-connecting-ip']);
+
+/**
+ * The request fields dropped for an untrusted peer: the always-dropped ones plus `clientIpHeaders`
+ * (any case). Built once at start, so the per-request filter stays one set lookup per field.
+ */
+export function droppedFieldsForUntrusted(clientIpHeaders: readonly string[]): ReadonlySet<string> {
+  return new Set([...DROPPED_REQUEST_FIELDS, ...clientIpHeaders.map((h) => h.toLowerCase())]);
+}
 
 /**
  * Adds the lower-case field names one Connection header value lists to `tokens`, bar PROTECTED
@@ -45,19 +62,25 @@ export interface ForwardedValues {
   readonly xForwardedHost: string;
   readonly forwarded: string;
   readonly requestId: string;
+  /**
+   * Lower-case request fields not forwarded as sent: for an untrusted peer also the client-IP
+   * fields (droppedFieldsForUntrusted). Default: hop-by-hop and proxy-owned fields only.
+   */
+  readonly dropped?: ReadonlySet<string>;
 }
 
 /**
- * The header list sent upstream: the client's fields minus hop-by-hop ones and minus the
- * proxy-owned ones, then the proxy's forwarding fields.
+ * The header list sent upstream: the client's fields minus hop-by-hop ones, the proxy-owned
+ * ones and (from an untrusted peer) the client-IP ones, then the proxy's forwarding fields.
  */
 export function upstreamRequestHeaders(raw: readonly string[], fwd: ForwardedValues): string[] {
   const named = connectionTokens(raw);
+  const dropped = fwd.dropped ?? DROPPED_REQUEST_FIELDS;
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (ALWAYS_HOP_BY_HOP.has(lower) || PROXY_OWNED.has(lower)) continue;
+    if (dropped.has(lower)) continue;
     if (named !== undefined && named.has(lower)) continue;
     out.push(name, raw[i + 1]!);
   }

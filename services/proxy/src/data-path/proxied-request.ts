@@ -44,6 +44,7 @@ import type { ProxyLimits } from '../options.js';
 import type { RoutedInstance, RoutedService } from '../control/routed-service.js';
 import { recordOutcome, type OutcomeClass } from '../operations/telemetry.js';
 import { BODY_TOO_LARGE_CODE, classifyTryError, isClientAbort, type ClientFaultAnswer } from './try-failure.js';
+import { BufferedBody, bufferFits } from './request-body.js';
 import type { RequestsInFlight } from './requests-in-flight.js';
 
 export interface ForwardContext {
@@ -135,6 +136,13 @@ class UpstreamTry {
   /** Lost a hedge race or the client left: abort and ignore. */
   cancelled = false;
   readonly startMono: number;
+  /**
+   * Response body chunks seen, and when the timer sweep last saw that count change: the idle
+   * timeout is measured without a clock read per chunk.
+   */
+  chunks = 0;
+  chunksAtSweep = 0;
+  lastProgressMono = 0;
 
   constructor(
     readonly request: ProxiedRequest,
@@ -154,6 +162,7 @@ class UpstreamTry {
   }
 
   onData(chunk: Buffer): boolean {
+    this.chunks++;
     return this.request.tryData(this, chunk);
   }
 
@@ -168,11 +177,17 @@ class UpstreamTry {
 
 export class ProxiedRequest {
   private readonly startMono: number;
-  private readonly deadlineMono: number;
+  /** When the request timeout fires: from the start, or for a buffered body from its end. */
+  private deadlineMono: number;
   private readonly requestId: string;
   private readonly headers: string[];
   private readonly hashKey: string | undefined;
-  private readonly body: IncomingMessage | Transform | null;
+  /** Null: no body. A Buffer: read whole (replayable). A stream: forwarded as it comes. */
+  private body: IncomingMessage | Transform | Buffer | null;
+  /** The body is being read into memory before an instance is picked (request-body.ts). */
+  private buffering: BufferedBody | undefined;
+  /** What the client's socket had read when the request began: its body rate counts from there. */
+  private readonly socketBytesAtStart: number;
   private readonly balancer: Balancer;
   private tries = 0;
   private exclude: Set<string> | undefined;
@@ -213,12 +228,13 @@ export class ProxiedRequest {
     const host = req.headers.host ?? '';
     this.headers = upstreamRequestHeaders(req.rawHeaders, forwardedValues(peer, req.rawHeaders, host, ctx.trust, requestId));
     this.hashKey = hashKeyOf(svc, req, peer, ctx.trust);
+    this.socketBytesAtStart = req.socket.bytesRead;
+    const length = req.headers['content-length'];
     if (!hasBody) this.body = null;
-    else if (req.headers['content-length'] === undefined && ctx.limits.maxBodyBytes > 0) {
-      const limited = new BodyLimit(ctx.limits.maxBodyBytes);
-      req.pipe(limited);
-      this.body = limited;
-    } else this.body = req;
+    else if (bufferFits(length, svc.requestBufferBytes)) {
+      this.body = null;
+      this.buffering = new BufferedBody(req, svc.requestBufferBytes, ctx.limits.maxBodyBytes);
+    } else this.body = this.streamedBody(undefined);
     svc.budget.requestStarted();
     res.once('close', this.onClientClose);
     requests.add(this);
@@ -261,12 +277,50 @@ export class ProxiedRequest {
     return undefined;
   }
 
+  /**
+   * The client's body as undici sends it: the request itself, or (chunked, with a body limit)
+   * through a counter that stops it at the limit. `head`: what was buffered before the body
+   * outgrew the buffer, sent first.
+   */
+  private streamedBody(head: readonly Buffer[] | undefined): IncomingMessage | Transform {
+    const req = this.req;
+    const limit = this.ctx.limits.maxBodyBytes;
+    if (head === undefined && (req.headers['content-length'] !== undefined || limit === 0)) return req;
+    const limited = new BodyLimit(limit === 0 ? Number.MAX_SAFE_INTEGER : limit);
+    if (head !== undefined) for (const chunk of head) limited.write(chunk);
+    req.pipe(limited);
+    return limited;
+  }
+
   start(): void {
+    const buffering = this.buffering;
+    if (buffering === undefined) return this.forward();
+    buffering.read((outcome) => {
+      this.buffering = undefined;
+      if (this.finished) return;
+      switch (outcome.kind) {
+        case 'complete':
+          this.body = outcome.body;
+          // The request timeout counts from the end of the request, as Envoy's route timeout.
+          this.deadlineMono = this.ctx.clock.monotonic() + this.svc.requestTimeoutMs;
+          return this.forward();
+        case 'too-large':
+          return this.fail('SLB_PROXY_BODY_TOO_LARGE', `request body exceeds ${this.ctx.limits.maxBodyBytes} bytes`, true);
+        case 'outgrown':
+          this.body = this.streamedBody(outcome.head);
+          return this.forward();
+        case 'aborted':
+          return; // the client's close handler answers 499
+      }
+    });
+  }
+
+  private forward(): void {
     const inst = this.pick();
     if (inst === undefined) return;
     this.dispatch(inst);
     const hedge = this.svc.hedge;
-    if (hedge !== undefined && this.body === null && IDEMPOTENT_METHODS.has(this.req.method!) && this.svc.maxAttempts > 1) {
+    if (hedge !== undefined && this.replayable() && IDEMPOTENT_METHODS.has(this.req.method!) && this.svc.maxAttempts > 1) {
       const delay = hedge.delayMs(this.ctx.clock.now());
       if (delay !== undefined) this.hedgeTimer = setTimeout(() => this.fireHedge(), delay);
     }
@@ -292,21 +346,9 @@ export class ProxiedRequest {
     this.active.push(t);
     inst.inFlight++;
     this.balancer.onStart(inst.id, this.pickedAt);
-    // undici re-arms its per-connection timer only when the value changes, so the usual case
-    // (the whole per-try timeout fits in what is left) passes the same number every time.
-    const remaining = this.deadlineMono - nowMono;
-    const headersTimeout = remaining >= this.svc.perTryTimeoutMs ? this.svc.perTryTimeoutMs : Math.max(1, Math.ceil(remaining));
-    inst.pool.dispatch(
-      {
-        path: this.req.url!,
-        method: this.req.method!,
-        headers: this.headers,
-        body: this.body,
-        headersTimeout,
-        bodyTimeout: this.svc.idleTimeoutMs,
-      },
-      t as never,
-    );
+    // undici's own timers are off: they tick every 500 ms or so, and fired a 1,500 ms timeout at
+    // 2 s. The data server's sweep (checkTimers) measures every timeout instead.
+    inst.pool.dispatch({ path: this.req.url!, method: this.req.method!, headers: this.headers, body: this.body, headersTimeout: 0, bodyTimeout: 0 }, t as never);
   }
 
   // ---- callbacks of the tries ----
@@ -314,13 +356,15 @@ export class ProxiedRequest {
   tryHeaders(t: UpstreamTry, status: number, rawHeaders: Buffer[], resume: RawHandlerResume, statusText?: string): boolean {
     if (status < 200) return true;
     if (t.cancelled || this.finished) return false;
+    const nowMono = this.ctx.clock.monotonic();
+    t.lastProgressMono = nowMono;
     // One comparison on the usual path; the rest of the answers that matter are rare.
     if (status >= TOO_MANY_REQUESTS && this.discardForRetry(t, status, rawHeaders)) return true;
     this.winner = t;
     t.resume = resume;
     if (this.active.length > 1) this.cancelAll(t);
     this.clearHedge();
-    this.svc.hedge?.record(this.ctx.clock.monotonic() - t.startMono, this.ctx.clock.now());
+    this.svc.hedge?.record(nowMono - t.startMono, this.ctx.clock.now());
     const headers = clientResponseHeaders(rawHeaders, this.requestId);
     if (this.ctx.draining) this.res.shouldKeepAlive = false;
     if (statusText !== undefined && statusText !== '') this.res.writeHead(status, statusText, headers);
@@ -401,7 +445,7 @@ export class ProxiedRequest {
   private clientFault(answer: ClientFaultAnswer, err: Error): void {
     this.cancelAll(undefined, 'unobserved');
     // An unread request body cannot be skipped reliably: close rather than keep the connection.
-    const close = this.body !== null;
+    const close = this.body !== null && !Buffer.isBuffer(this.body);
     switch (answer) {
       case 'gone':
         this.complete(499, 'client-closed');
@@ -494,7 +538,7 @@ export class ProxiedRequest {
       method: this.req.method!,
       // undici hands a try its abort when it puts the request on a connection.
       sent: t.abort !== undefined,
-      bodiless: this.body === null,
+      bodiless: this.replayable(),
       attempts: this.tries,
       maxAttempts: svc.maxAttempts,
       timeLeft: this.ctx.clock.monotonic() < this.deadlineMono,
@@ -507,8 +551,65 @@ export class ProxiedRequest {
     t.abort?.(Object.assign(new Error(`instance ${instanceId} was ejected as stalled`), { code: 'UND_ERR_ABORTED' }));
     if (verdict.action === 'retry') this.retry(false, true);
     else if (verdict.action === 'fail') {
-      this.fail('SLB_PROXY_UPSTREAM_TIMEOUT', `instance ${instanceId} of ${svc.id} stalled (no answer while its peers answered); not retried (${verdict.reason})`, this.body !== null);
+      this.fail('SLB_PROXY_UPSTREAM_TIMEOUT', `instance ${instanceId} of ${svc.id} stalled (no answer while its peers answered); not retried (${verdict.reason})`, !this.replayable());
     }
+  }
+
+  /**
+   * Every timeout of the request, measured by the data server's sweep (a few ms apart) with one
+   * clock read for all requests: the client's body rate (mod_reqtimeout's rule: by `bodyGraceMs`
+   * plus one second per `bodyMinBytesPerSec` bytes received, or 408), each try's wait for its
+   * answer (the per-try timeout, bounded by the request timeout) and the idle gap in an answer's
+   * body. A try that times out fails as undici's own timeout would, so retries and accounting
+   * are the usual ones.
+   */
+  checkTimers(nowMono: number): void {
+    if (this.finished) return;
+    const limits = this.ctx.limits;
+    if (limits.bodyMinBytesPerSec > 0 && (this.buffering !== undefined || (this.body !== null && !Buffer.isBuffer(this.body))) && !this.req.complete) {
+      const received = (this.req.socket?.bytesRead ?? this.socketBytesAtStart) - this.socketBytesAtStart;
+      if (nowMono > this.startMono + limits.bodyGraceMs + (received * 1000) / limits.bodyMinBytesPerSec) {
+        this.bodyTooSlow(received, nowMono);
+        return;
+      }
+    }
+    for (const t of this.active) {
+      if (t === this.winner || t.discarding) {
+        if (t.chunks !== t.chunksAtSweep) {
+          t.chunksAtSweep = t.chunks;
+          t.lastProgressMono = nowMono;
+        } else if (nowMono - t.lastProgressMono >= this.svc.idleTimeoutMs) {
+          this.timeOutTry(t, 'UND_ERR_BODY_TIMEOUT', `no response data from instance ${t.inst.id} for ${this.svc.idleTimeoutMs} ms`);
+          return;
+        }
+      } else if (nowMono >= this.deadlineMono || nowMono - t.startMono >= this.svc.perTryTimeoutMs) {
+        this.timeOutTry(t, 'UND_ERR_HEADERS_TIMEOUT', `no answer from instance ${t.inst.id} in time`);
+        return; // the next sweep looks at the other try (a hedge), if any
+      }
+    }
+  }
+
+  /** A try's timeout fired: it fails as undici's timeout error (retry or 504; mid-response, cut). */
+  private timeOutTry(t: UpstreamTry, code: string, message: string): void {
+    const err = Object.assign(new Error(message), { code });
+    this.tryError(t, err);
+    // Still queued in undici (no abort yet): onConnect aborts it when its turn comes.
+    t.cancelled = true;
+    t.abort?.(err);
+  }
+
+  /**
+   * The client sends its body too slowly: 408 and the connection closed, whether the body was
+   * being buffered or streamed. The client's fault: no instance is charged.
+   */
+  private bodyTooSlow(received: number, nowMono: number): void {
+    this.unsent = true;
+    this.buffering?.stop();
+    const seconds = ((nowMono - this.startMono) / 1000).toFixed(1);
+    // The answer first: aborting a streaming try can destroy the client's request (and socket).
+    const tries = [...this.active];
+    this.fail('SLB_PROXY_REQUEST_TIMEOUT', `request body too slow: ${received} bytes in ${seconds} s (minimum ${this.ctx.limits.bodyMinBytesPerSec} bytes/s after ${this.ctx.limits.bodyGraceMs} ms)`, true);
+    if (tries.length > 0) this.cancelAll(undefined, 'unobserved');
   }
 
   private clearHedge(): void {
@@ -518,9 +619,15 @@ export class ProxiedRequest {
     }
   }
 
+  /** Whether the body can be sent again: none, read whole into memory, or not read at all yet. */
+  private replayable(): boolean {
+    const body = this.body;
+    return body === null || Buffer.isBuffer(body) || (body === this.req && !this.req.readableDidRead);
+  }
+
   private canRetry(failure: { status: number } | { localFailure: LocalFailure; sent: boolean }): boolean {
-    // A body that was (partly) read cannot be sent again.
-    if (this.body !== null && (this.req.readableDidRead || this.body !== this.req)) return false;
+    // A body that was (partly) read from the client cannot be sent again.
+    if (!this.replayable()) return false;
     if (this.ctx.clock.monotonic() >= this.deadlineMono) return false;
     return shouldRetry({ method: this.req.method!, failure, attempts: this.tries, maxAttempts: this.svc.maxAttempts }).retry;
   }
@@ -594,6 +701,10 @@ export class ProxiedRequest {
     const delay = immediate ? 0 : fullJitterBackoffMs(this.tries, svc.backoff, this.ctx.random);
     const go = () => {
       if (this.finished) return;
+      if (this.ctx.clock.monotonic() >= this.deadlineMono) {
+        this.fail('SLB_PROXY_UPSTREAM_TIMEOUT', `no answer from ${svc.id} within the request timeout (${svc.requestTimeoutMs} ms)`);
+        return;
+      }
       const inst = this.pick();
       if (inst !== undefined) this.dispatch(inst);
     };
